@@ -1,0 +1,62 @@
+package io.clusterclient;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Controls one instance made by {@link ClusterClientBuilder#create}: its readiness, its role and its
+ * lifecycle. Get it with {@link ClusterClient#handle(Object)}.
+ *
+ * <p>Thread-safe.
+ */
+public interface ClusterHandle extends AutoCloseable {
+  /**
+   * The client name, which is also the channel name on the port.
+   *
+   * @return the name shared by every process that shares this client
+   */
+  String name();
+
+  /**
+   * The local port on which the processes elect their leader.
+   *
+   * @return the port, or 0 in single mode
+   */
+  int port();
+
+  /**
+   * Completes once this instance can serve calls: as the leader, once the real client is created; as a
+   * follower, once the leader has accepted this process. Fails with the cause when that cannot happen,
+   * for example when the real client's factory throws or no leader answers within {@code maxWaitTime}.
+   *
+   * <p>Dependent stages run on a cluster-client worker thread (or the caller's, if already complete),
+   * never on an I/O thread.
+   *
+   * @return a future that completes when this instance is ready
+   */
+  CompletableFuture<Void> ready();
+
+  /**
+   * The current role of this process for this client.
+   *
+   * @return the role, {@link Role#CLOSED} after {@link #close()}
+   */
+  Role role();
+
+  /**
+   * Whether this process holds the real client.
+   *
+   * @return {@code role().isLeader()}
+   */
+  default boolean isLeader() {
+    return role().isLeader();
+  }
+
+  /**
+   * Closes this instance. When it is the last open instance of its name in this process, the process
+   * leaves the cluster: a follower disconnects, a leader closes the real client and frees the port so
+   * that the others elect a new leader. Idempotent; calls made after it fail with {@link
+   * ClusterClosedException}.
+   */
+  @Override
+  void close();
+}

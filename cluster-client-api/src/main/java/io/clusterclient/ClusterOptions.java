@@ -1,0 +1,565 @@
+package io.clusterclient;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.function.UnaryOperator;
+
+/**
+ * Options of one cluster client. Immutable and thread-safe; build one with {@link #builder()}.
+ *
+ * <p>Every option left unset on the builder is read, in this order, from the system property {@code
+ * clusterclient.<option>} (for example {@code -Dclusterclient.port=7788}), then from the environment
+ * variable {@code CLUSTER_CLIENT_<OPTION>} (for example {@code CLUSTER_CLIENT_PORT=7788}), then takes
+ * its default. Durations are read as milliseconds ({@code 3000}) or ISO-8601 ({@code PT3S}).
+ *
+ * <table>
+ *   <caption>Options</caption>
+ *   <tr><th>option</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>name</td><td>simple name of the client type</td><td>channel name shared by the processes</td></tr>
+ *   <tr><td>port</td><td>7777</td><td>local port of the election, bound on 127.0.0.1 only</td></tr>
+ *   <tr><td>leader</td><td>unset: compete</td><td>true: lead or fail; false: only follow</td></tr>
+ *   <tr><td>singleMode</td><td>false</td><td>no port, no network: instances share within the process</td></tr>
+ *   <tr><td>maxWaitTime</td><td>30 s</td><td>how long to wait for a leader before ready() fails</td></tr>
+ *   <tr><td>connectTimeout</td><td>10 s</td><td>limit of one TCP connect to the leader</td></tr>
+ *   <tr><td>responseTimeout</td><td>3 s</td><td>limit of one call's round trip</td></tr>
+ *   <tr><td>heartbeatInterval</td><td>20 s</td><td>idle time after which a follower sends a heartbeat</td></tr>
+ *   <tr><td>checkHeartbeat</td><td>true</td><td>leader closes followers silent for 3 heartbeat intervals</td></tr>
+ *   <tr><td>broadcast</td><td>true</td><td>push each value to every subscribed process (false: one)</td></tr>
+ *   <tr><td>subscribeTimeout</td><td>none</td><td>report an error when no first value comes in time</td></tr>
+ *   <tr><td>maxFrameLength</td><td>64 MiB</td><td>largest packet accepted; larger ones close the connection</td></tr>
+ * </table>
+ */
+public final class ClusterOptions {
+  /** The port the original library uses by default. */
+  public static final int DEFAULT_PORT = 7777;
+
+  private final String name;
+  private final int port;
+  private final Boolean leader;
+  private final boolean singleMode;
+  private final Duration maxWaitTime;
+  private final Duration connectTimeout;
+  private final Duration responseTimeout;
+  private final Duration heartbeatInterval;
+  private final boolean checkHeartbeat;
+  private final boolean broadcast;
+  private final Duration subscribeTimeout;
+  private final int maxFrameLength;
+  private final ClusterCodec codec;
+  private final Executor callbackExecutor;
+
+  private ClusterOptions(Builder b, UnaryOperator<String> properties, UnaryOperator<String> env) {
+    Source s = new Source(properties, env);
+    this.name = b.name != null ? b.name : s.string("name", null);
+    this.port = b.port != null ? b.port : s.integer("port", DEFAULT_PORT);
+    if (port < 0 || port > 65535) {
+      throw new ClusterConfigurationException("port must be within 0..65535, got " + port);
+    }
+    this.leader = b.leader != null ? b.leader : s.bool("leader", null);
+    this.singleMode = b.singleMode != null ? b.singleMode : s.bool("singleMode", false);
+    this.maxWaitTime = positive("maxWaitTime", b.maxWaitTime, s, Duration.ofSeconds(30));
+    this.connectTimeout = positive("connectTimeout", b.connectTimeout, s, Duration.ofSeconds(10));
+    this.responseTimeout = positive("responseTimeout", b.responseTimeout, s, Duration.ofSeconds(3));
+    this.heartbeatInterval =
+        positive("heartbeatInterval", b.heartbeatInterval, s, Duration.ofSeconds(20));
+    this.checkHeartbeat = b.checkHeartbeat != null ? b.checkHeartbeat : s.bool("checkHeartbeat", true);
+    this.broadcast = b.broadcast != null ? b.broadcast : s.bool("broadcast", true);
+    Duration st = b.subscribeTimeout != null ? b.subscribeTimeout : s.duration("subscribeTimeout", null);
+    this.subscribeTimeout = st == null || st.isZero() ? null : requirePositive("subscribeTimeout", st);
+    this.maxFrameLength =
+        b.maxFrameLength != null ? b.maxFrameLength : s.integer("maxFrameLength", 64 << 20);
+    if (maxFrameLength < 1024) {
+      throw new ClusterConfigurationException(
+          "maxFrameLength must be at least 1024 bytes, got " + maxFrameLength);
+    }
+    this.codec = b.codec;
+    this.callbackExecutor = b.callbackExecutor;
+  }
+
+  /**
+   * A new builder with nothing set.
+   *
+   * @return a builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Options with every value from system properties, environment variables or defaults.
+   *
+   * @return the default options
+   */
+  public static ClusterOptions defaults() {
+    return builder().build();
+  }
+
+  /**
+   * A builder that starts from the values of these options.
+   *
+   * @return a builder holding these values
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.name = name;
+    b.port = port;
+    b.leader = leader;
+    b.singleMode = singleMode;
+    b.maxWaitTime = maxWaitTime;
+    b.connectTimeout = connectTimeout;
+    b.responseTimeout = responseTimeout;
+    b.heartbeatInterval = heartbeatInterval;
+    b.checkHeartbeat = checkHeartbeat;
+    b.broadcast = broadcast;
+    b.subscribeTimeout = subscribeTimeout == null ? Duration.ZERO : subscribeTimeout;
+    b.maxFrameLength = maxFrameLength;
+    b.codec = codec;
+    b.callbackExecutor = callbackExecutor;
+    return b;
+  }
+
+  /**
+   * The channel name, or empty when the client type's simple name is to be used.
+   *
+   * @return the name if one was set
+   */
+  public Optional<String> name() {
+    return Optional.ofNullable(name);
+  }
+
+  /**
+   * The election port on 127.0.0.1. Port 0 is only meaningful with {@code leader(true)} in tests.
+   *
+   * @return the port
+   */
+  public int port() {
+    return port;
+  }
+
+  /**
+   * The forced role: true to lead (fail if the port is taken), false to only follow, empty to compete.
+   *
+   * @return the forced role, if any
+   */
+  public Optional<Boolean> leader() {
+    return Optional.ofNullable(leader);
+  }
+
+  /**
+   * Whether instances share within this process only, without any port.
+   *
+   * @return true in single mode
+   */
+  public boolean singleMode() {
+    return singleMode;
+  }
+
+  /**
+   * How long {@code ready()} waits for a leader before it fails.
+   *
+   * @return the wait limit
+   */
+  public Duration maxWaitTime() {
+    return maxWaitTime;
+  }
+
+  /**
+   * The limit of one TCP connect to the leader.
+   *
+   * @return the connect timeout
+   */
+  public Duration connectTimeout() {
+    return connectTimeout;
+  }
+
+  /**
+   * The limit of one call's round trip to the leader.
+   *
+   * @return the response timeout
+   */
+  public Duration responseTimeout() {
+    return responseTimeout;
+  }
+
+  /**
+   * The idle time after which a follower sends a heartbeat.
+   *
+   * @return the heartbeat interval
+   */
+  public Duration heartbeatInterval() {
+    return heartbeatInterval;
+  }
+
+  /**
+   * Whether the leader closes followers that stay silent for three heartbeat intervals.
+   *
+   * @return true when heartbeats are checked
+   */
+  public boolean checkHeartbeat() {
+    return checkHeartbeat;
+  }
+
+  /**
+   * Whether each pushed value goes to every subscribed process (true) or to one of them in turn.
+   *
+   * @return true when values are broadcast
+   */
+  public boolean broadcast() {
+    return broadcast;
+  }
+
+  /**
+   * How long a subscription may wait for its first value before an error is reported.
+   *
+   * @return the limit, or empty for none
+   */
+  public Optional<Duration> subscribeTimeout() {
+    return Optional.ofNullable(subscribeTimeout);
+  }
+
+  /**
+   * The largest packet, header included, that this process accepts.
+   *
+   * @return the limit in bytes
+   */
+  public int maxFrameLength() {
+    return maxFrameLength;
+  }
+
+  /**
+   * The codec of application objects, or empty for the default plain-JSON codec.
+   *
+   * @return the codec if one was set
+   */
+  public Optional<ClusterCodec> codec() {
+    return Optional.ofNullable(codec);
+  }
+
+  /**
+   * The executor that completes asynchronous results and runs listeners, or empty for the library's
+   * shared worker threads.
+   *
+   * @return the executor if one was set
+   */
+  public Optional<Executor> callbackExecutor() {
+    return Optional.ofNullable(callbackExecutor);
+  }
+
+  @Override
+  public String toString() {
+    return "ClusterOptions{name=" + name + ", port=" + port + ", leader=" + leader
+        + ", singleMode=" + singleMode + ", maxWaitTime=" + maxWaitTime
+        + ", connectTimeout=" + connectTimeout + ", responseTimeout=" + responseTimeout
+        + ", heartbeatInterval=" + heartbeatInterval + ", checkHeartbeat=" + checkHeartbeat
+        + ", broadcast=" + broadcast + ", subscribeTimeout=" + subscribeTimeout
+        + ", maxFrameLength=" + maxFrameLength + "}";
+  }
+
+  private static Duration positive(String option, Duration set, Source s, Duration dflt) {
+    return requirePositive(option, set != null ? set : s.duration(option, dflt));
+  }
+
+  private static Duration requirePositive(String option, Duration d) {
+    if (d.isNegative() || d.isZero()) {
+      throw new ClusterConfigurationException(option + " must be positive, got " + d);
+    }
+    return d;
+  }
+
+  /**
+   * Builds {@link ClusterOptions}. Not thread-safe; {@link #build()} copies, so a builder may be
+   * reused.
+   */
+  public static final class Builder {
+    private String name;
+    private Integer port;
+    private Boolean leader;
+    private Boolean singleMode;
+    private Duration maxWaitTime;
+    private Duration connectTimeout;
+    private Duration responseTimeout;
+    private Duration heartbeatInterval;
+    private Boolean checkHeartbeat;
+    private Boolean broadcast;
+    private Duration subscribeTimeout;
+    private Integer maxFrameLength;
+    private ClusterCodec codec;
+    private Executor callbackExecutor;
+
+    private Builder() {}
+
+    /**
+     * Sets the channel name shared by every process of this client.
+     *
+     * @param name a non-empty name
+     * @return this builder
+     */
+    public Builder name(String name) {
+      if (Objects.requireNonNull(name, "name").isEmpty()) {
+        throw new ClusterConfigurationException("name must not be empty");
+      }
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * Sets the election port on 127.0.0.1.
+     *
+     * @param port the port, 1..65535
+     * @return this builder
+     */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * Forces the role: true to lead (failing if the port is taken), false to only follow.
+     *
+     * @param leader true or false, or null to compete (the default)
+     * @return this builder
+     */
+    public Builder leader(Boolean leader) {
+      this.leader = leader;
+      return this;
+    }
+
+    /**
+     * Shares within this process only, without any port.
+     *
+     * @param singleMode true for single mode
+     * @return this builder
+     */
+    public Builder singleMode(boolean singleMode) {
+      this.singleMode = singleMode;
+      return this;
+    }
+
+    /**
+     * Sets how long {@code ready()} waits for a leader.
+     *
+     * @param maxWaitTime a positive duration
+     * @return this builder
+     */
+    public Builder maxWaitTime(Duration maxWaitTime) {
+      this.maxWaitTime = Objects.requireNonNull(maxWaitTime, "maxWaitTime");
+      return this;
+    }
+
+    /**
+     * Sets the limit of one TCP connect to the leader.
+     *
+     * @param connectTimeout a positive duration
+     * @return this builder
+     */
+    public Builder connectTimeout(Duration connectTimeout) {
+      this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+      return this;
+    }
+
+    /**
+     * Sets the limit of one call's round trip.
+     *
+     * @param responseTimeout a positive duration
+     * @return this builder
+     */
+    public Builder responseTimeout(Duration responseTimeout) {
+      this.responseTimeout = Objects.requireNonNull(responseTimeout, "responseTimeout");
+      return this;
+    }
+
+    /**
+     * Sets the idle time after which a follower sends a heartbeat.
+     *
+     * @param heartbeatInterval a positive duration
+     * @return this builder
+     */
+    public Builder heartbeatInterval(Duration heartbeatInterval) {
+      this.heartbeatInterval = Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+      return this;
+    }
+
+    /**
+     * Whether the leader closes followers silent for three heartbeat intervals. Turn off only while
+     * debugging: a follower stopped at a breakpoint would otherwise be dropped.
+     *
+     * @param checkHeartbeat false to keep silent followers
+     * @return this builder
+     */
+    public Builder checkHeartbeat(boolean checkHeartbeat) {
+      this.checkHeartbeat = checkHeartbeat;
+      return this;
+    }
+
+    /**
+     * Whether each pushed value goes to every subscribed process (true, the default) or to one of
+     * them in turn.
+     *
+     * @param broadcast false to deliver each value to one process
+     * @return this builder
+     */
+    public Builder broadcast(boolean broadcast) {
+      this.broadcast = broadcast;
+      return this;
+    }
+
+    /**
+     * Sets how long a subscription may wait for its first value before an error is reported.
+     *
+     * @param subscribeTimeout a positive duration, or zero for none
+     * @return this builder
+     */
+    public Builder subscribeTimeout(Duration subscribeTimeout) {
+      this.subscribeTimeout = Objects.requireNonNull(subscribeTimeout, "subscribeTimeout");
+      return this;
+    }
+
+    /**
+     * Sets the largest packet this process accepts, header included.
+     *
+     * @param maxFrameLength at least 1024 bytes
+     * @return this builder
+     */
+    public Builder maxFrameLength(int maxFrameLength) {
+      this.maxFrameLength = maxFrameLength;
+      return this;
+    }
+
+    /**
+     * Sets the codec of application objects. Every process of the cluster must use the same one.
+     *
+     * @param codec the codec
+     * @return this builder
+     */
+    public Builder codec(ClusterCodec codec) {
+      this.codec = Objects.requireNonNull(codec, "codec");
+      return this;
+    }
+
+    /**
+     * Sets the executor that completes asynchronous results and runs listeners.
+     *
+     * @param executor the executor
+     * @return this builder
+     */
+    public Builder callbackExecutor(Executor executor) {
+      this.callbackExecutor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Builds the options, reading unset values from system properties and the environment.
+     *
+     * @return immutable options
+     * @throws ClusterConfigurationException when a value is out of range or does not parse
+     */
+    public ClusterOptions build() {
+      return new ClusterOptions(this, System::getProperty, System::getenv);
+    }
+
+    // Visible for tests: the lookups of system properties and environment variables.
+    ClusterOptions build(UnaryOperator<String> properties, UnaryOperator<String> env) {
+      return new ClusterOptions(this, properties, env);
+    }
+  }
+
+  /** Reads option values from system properties, then environment variables. */
+  private static final class Source {
+    private final UnaryOperator<String> properties;
+    private final UnaryOperator<String> env;
+
+    Source(UnaryOperator<String> properties, UnaryOperator<String> env) {
+      this.properties = properties;
+      this.env = env;
+    }
+
+    private String raw(String option, String[] where) {
+      String property = "clusterclient." + option;
+      String value = properties.apply(property);
+      if (value != null && !value.isBlank()) {
+        where[0] = "system property " + property;
+        return value.trim();
+      }
+      String variable = envName(option);
+      value = env.apply(variable);
+      if (value != null && !value.isBlank()) {
+        where[0] = "environment variable " + variable;
+        return value.trim();
+      }
+      return null;
+    }
+
+    String string(String option, String dflt) {
+      String v = raw(option, new String[1]);
+      return v != null ? v : dflt;
+    }
+
+    Integer integer(String option, Integer dflt) {
+      String[] where = new String[1];
+      String v = raw(option, where);
+      if (v == null) {
+        return dflt;
+      }
+      try {
+        return Integer.parseInt(v);
+      } catch (NumberFormatException e) {
+        throw invalid(where[0], v, "a whole number");
+      }
+    }
+
+    Boolean bool(String option, Boolean dflt) {
+      String[] where = new String[1];
+      String v = raw(option, where);
+      if (v == null) {
+        return dflt;
+      }
+      switch (v.toLowerCase(Locale.ROOT)) {
+        case "true":
+        case "1":
+        case "yes":
+          return Boolean.TRUE;
+        case "false":
+        case "0":
+        case "no":
+          return Boolean.FALSE;
+        default:
+          throw invalid(where[0], v, "true or false");
+      }
+    }
+
+    Duration duration(String option, Duration dflt) {
+      String[] where = new String[1];
+      String v = raw(option, where);
+      if (v == null) {
+        return dflt;
+      }
+      try {
+        return v.startsWith("P") || v.startsWith("p")
+            ? Duration.parse(v)
+            : Duration.ofMillis(Long.parseLong(v));
+      } catch (NumberFormatException | DateTimeParseException e) {
+        throw invalid(where[0], v, "milliseconds (3000) or an ISO-8601 duration (PT3S)");
+      }
+    }
+
+    private static ClusterConfigurationException invalid(String where, String value, String want) {
+      return new ClusterConfigurationException(
+          where + " is '" + value + "', which is not " + want + ": fix or unset it");
+    }
+  }
+
+  static String envName(String option) {
+    StringBuilder sb = new StringBuilder("CLUSTER_CLIENT_");
+    for (char c : option.toCharArray()) {
+      if (Character.isUpperCase(c)) {
+        sb.append('_');
+      }
+      sb.append(Character.toUpperCase(c));
+    }
+    return sb.toString();
+  }
+}
