@@ -1,0 +1,93 @@
+package io.clusterclient.internal;
+
+import io.clusterclient.internal.transport.NioTransport;
+import io.clusterclient.internal.transport.Transport;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The threads this library runs in a process: the I/O event loops and the worker pool that runs real
+ * client calls, elections, and callbacks. Created with the first open client and shut down with the
+ * last, so that a process that closes all its clients keeps no thread of ours. Thread-safe.
+ */
+public final class ClusterRuntime {
+  private static final Object LOCK = new Object();
+  private static ClusterRuntime current;
+  private static int users;
+
+  private final Transport transport;
+  private final ThreadPoolExecutor worker;
+
+  private ClusterRuntime() {
+    int ioThreads = Integer.getInteger("clusterclient.ioThreads", 1);
+    int workers =
+        Integer.getInteger(
+            "clusterclient.workerThreads", Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
+    this.transport = new NioTransport(ioThreads);
+    this.worker =
+        new ThreadPoolExecutor(
+            workers, workers, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), daemon("cluster-client-worker"));
+    this.worker.allowCoreThreadTimeOut(true);
+  }
+
+  /**
+   * Takes a reference on the shared runtime, starting it if needed. Pair with {@link #release()}.
+   *
+   * @return the runtime
+   */
+  public static ClusterRuntime acquire() {
+    synchronized (LOCK) {
+      if (current == null) {
+        current = new ClusterRuntime();
+      }
+      users++;
+      return current;
+    }
+  }
+
+  /** Drops a reference; the last one stops the threads (bounded wait). */
+  public void release() {
+    ClusterRuntime stopping = null;
+    synchronized (LOCK) {
+      if (current != this || users == 0) {
+        return;
+      }
+      if (--users == 0) {
+        stopping = current;
+        current = null;
+      }
+    }
+    if (stopping != null) {
+      stopping.worker.shutdown();
+      stopping.transport.shutdown();
+      try {
+        stopping.worker.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** @return the transport of this process */
+  public Transport transport() {
+    return transport;
+  }
+
+  /** @return the worker pool: real client calls, elections, callbacks */
+  public ExecutorService worker() {
+    return worker;
+  }
+
+  private static ThreadFactory daemon(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,144 @@
+package io.clusterclient.internal.codec;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.MapperConfig;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
+import com.fasterxml.jackson.databind.jsontype.PolymorphicTypeValidator;
+import com.fasterxml.jackson.databind.jsontype.impl.LaissezFaireSubTypeValidator;
+import io.clusterclient.ClusterCodec;
+import io.clusterclient.internal.protocol.Wire;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PushbackInputStream;
+import java.lang.reflect.Type;
+import java.util.Objects;
+
+/**
+ * The default {@link ClusterCodec}: plain JSON through Jackson, the same bytes a Node.js
+ * cluster-client writes and reads with {@code transcode: {encode: v =>
+ * Buffer.from(JSON.stringify(v)), decode: b => JSON.parse(b)}}.
+ *
+ * <p>Values are written and read as their declared type (a parameter's or return type), so generic
+ * types such as {@code List<Map<String, Integer>>} come back typed; a value declared {@code Object}
+ * comes back as JSON's plain shapes (maps, lists, strings, numbers, booleans, null). {@code void} and
+ * {@code Void} write {@code null} and read as null; an empty application object (Node.js sends none
+ * for {@code undefined}) reads as null, or as a primitive's default.
+ *
+ * <p>Hardened, because the bytes come from any local process that can reach the port: default
+ * typing is never enabled and a mapper that has it is refused, since it lets the input name any
+ * class to instantiate; annotation-driven polymorphism by class name is only allowed below a
+ * declared base type of the application's own (not {@code Object}, not a {@code java.*} type),
+ * unless the given mapper chose its own validator; nesting and number lengths are bounded as for
+ * connection objects (string length is bounded by the frame limit instead). Unknown properties are
+ * ignored, so peers can add fields. The codec never closes the streams it is given.
+ *
+ * <p>Thread-safe: the mapper is copied and configured once, then only read.
+ */
+public final class JsonCodec implements ClusterCodec {
+  /** Strings in application objects are bounded by maxFrameLength, not by this. */
+  private static final int MAX_STRING_LENGTH = Integer.MAX_VALUE / 2;
+
+  private static final PolymorphicTypeValidator APPLICATION_BASE_TYPES_ONLY =
+      BasicPolymorphicTypeValidator.builder()
+          .allowIfBaseType(
+              new BasicPolymorphicTypeValidator.TypeMatcher() {
+                @Override
+                public boolean match(MapperConfig<?> config, Class<?> base) {
+                  // Object, Serializable, Comparable, collections...: every gadget class is a
+                  // subtype of these, so a class name below them is never trusted.
+                  String name = base.getName();
+                  return base != Object.class
+                      && !name.startsWith("java.")
+                      && !name.startsWith("javax.");
+                }
+              })
+          .build();
+
+  private static final class Shared {
+    static final JsonCodec INSTANCE = new JsonCodec();
+  }
+
+  private final ObjectMapper mapper;
+
+  /** Creates a codec with a plain Jackson mapper, hardened as described above. */
+  public JsonCodec() {
+    this(JsonMapper.builder().build());
+  }
+
+  /**
+   * Creates a codec from a copy of the given mapper (its modules, naming and the like), hardened as
+   * described above; the given mapper is not changed.
+   *
+   * @param mapper the mapper to copy
+   * @throws IllegalArgumentException if the mapper has default typing activated
+   */
+  public JsonCodec(ObjectMapper mapper) {
+    Objects.requireNonNull(mapper, "mapper");
+    if (mapper.getSerializationConfig().getDefaultTyper(null) != null
+        || mapper.getDeserializationConfig().getDefaultTyper(null) != null) {
+      throw new IllegalArgumentException(
+          "the ObjectMapper has default typing activated (activateDefaultTyping or"
+              + " enableDefaultTyping): it would let any process that can reach the cluster port"
+              + " name a class to instantiate, a remote code execution risk; pass a mapper without"
+              + " default typing, and use @JsonTypeInfo with type names where polymorphism is"
+              + " needed");
+    }
+    ObjectMapper copy = mapper.copy();
+    copy.getFactory().setStreamReadConstraints(Wire.readConstraints(MAX_STRING_LENGTH));
+    // The streams belong to the caller (they frame one value inside a packet).
+    copy.getFactory().configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+    copy.getFactory().configure(JsonParser.Feature.AUTO_CLOSE_SOURCE, false);
+    copy.configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    // JSON.parse rejects trailing garbage; so do we, rather than ignore half a payload.
+    copy.configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true);
+    if (copy.getPolymorphicTypeValidator() instanceof LaissezFaireSubTypeValidator) {
+      copy.setPolymorphicTypeValidator(APPLICATION_BASE_TYPES_ONLY);
+    }
+    this.mapper = copy;
+  }
+
+  /**
+   * Returns the shared default instance.
+   *
+   * @return a codec built with {@link #JsonCodec()}
+   */
+  public static JsonCodec shared() {
+    return Shared.INSTANCE;
+  }
+
+  @Override
+  public void encode(Object value, Type type, OutputStream out) throws IOException {
+    if (isVoid(type)) {
+      mapper.writer().writeValue(out, null);
+      return;
+    }
+    mapper.writerFor(mapper.constructType(type)).writeValue(out, value);
+  }
+
+  @Override
+  public Object decode(InputStream in, Type type) throws IOException {
+    if (isVoid(type)) {
+      return null;
+    }
+    JavaType javaType = mapper.constructType(type);
+    PushbackInputStream input = new PushbackInputStream(in, 1);
+    int first = input.read();
+    if (first == -1) {
+      // No application object: a primitive gets what JSON null gives it (its default, unless the
+      // mapper fails on null primitives); anything else is null.
+      return javaType.isPrimitive() ? mapper.readerFor(javaType).readValue("null") : null;
+    }
+    input.unread(first);
+    return mapper.readerFor(javaType).readValue(input);
+  }
+
+  private static boolean isVoid(Type type) {
+    return type == void.class || type == Void.class;
+  }
+}

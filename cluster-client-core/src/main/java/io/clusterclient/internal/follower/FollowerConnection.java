@@ -1,0 +1,463 @@
+package io.clusterclient.internal.follower;
+
+import io.clusterclient.ClusterCodec;
+import io.clusterclient.ClusterException;
+import io.clusterclient.ClusterOptions;
+import io.clusterclient.ClusterTimeoutException;
+import io.clusterclient.LeaderLostException;
+import io.clusterclient.ProtocolException;
+import io.clusterclient.Role;
+import io.clusterclient.internal.codec.RemoteErrors;
+import io.clusterclient.internal.protocol.ConnObject;
+import io.clusterclient.internal.protocol.InvokeArgs;
+import io.clusterclient.internal.protocol.Packet;
+import io.clusterclient.internal.protocol.PacketDecoder;
+import io.clusterclient.internal.protocol.PacketEncoder;
+import io.clusterclient.internal.proxy.MethodInfo;
+import io.clusterclient.internal.session.Backend;
+import io.clusterclient.internal.session.ClientSession;
+import io.clusterclient.internal.transport.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A follower's connection to its leader: sends calls, matches answers by request id, enforces the
+ * response timeout, sends heartbeats when idle, and tells the session when the leader is gone.
+ * Thread-safe; the I/O thread only completes futures, it never decodes results or runs user code.
+ */
+public final class FollowerConnection extends SimpleChannelInboundHandler<Packet> implements Backend {
+  private static final Logger LOG = LoggerFactory.getLogger(FollowerConnection.class);
+  /** The original wraps request ids at 2^30 so that they stay exact in JavaScript numbers. */
+  private static final long MAX_ID = 1L << 30;
+
+  private final ClientSession session;
+  private final ClusterOptions options;
+  private final ClusterCodec codec;
+  private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+  private final Map<MethodInfo, ConnObject> invokeConns = new ConcurrentHashMap<>();
+  private final AtomicLong ids = new AtomicLong();
+  private final int timeoutMillis;
+  private volatile Channel channel;
+  private volatile boolean registered;
+  private volatile boolean closedByUser;
+  private volatile Throwable closeCause;
+  private volatile String leader;
+
+  /** Nobody answers on the port, or the holder went away: the election should compete again. */
+  public static final class NoLeaderException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    NoLeaderException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private FollowerConnection(ClientSession session) {
+    this.session = session;
+    this.options = session.options();
+    this.codec = session.codec();
+    this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, options.responseTimeout().toMillis());
+    this.leader = "leader on 127.0.0.1:" + session.port();
+  }
+
+  /**
+   * Connects to whoever holds the port and registers this process on the session's channel.
+   *
+   * @param session the session
+   * @param deadlineNanos when to give up waiting for an answer ({@code System.nanoTime()} based)
+   * @return the registered connection
+   * @throws NoLeaderException when nobody holds the port, or the holder closed the connection
+   * @throws ClusterException when the holder answers with an error or not in this protocol
+   * @throws InterruptedException when interrupted
+   */
+  public static FollowerConnection connect(ClientSession session, long deadlineNanos)
+      throws NoLeaderException, InterruptedException {
+    FollowerConnection f = new FollowerConnection(session);
+    Transport transport = session.runtime().transport();
+    ClusterOptions options = session.options();
+    long heartbeat = options.heartbeatInterval().toMillis();
+    Bootstrap bootstrap =
+        new Bootstrap()
+            .group(transport.group())
+            .channel(transport.channelType())
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(
+                ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
+            .handler(
+                new ChannelInitializer<>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    ch.pipeline()
+                        .addLast("decoder", new PacketDecoder(options.maxFrameLength()))
+                        .addLast("encoder", new PacketEncoder())
+                        .addLast("idle", new IdleStateHandler(0, 0, heartbeat, TimeUnit.MILLISECONDS))
+                        .addLast("follower", f);
+                  }
+                });
+    ChannelFuture connect = bootstrap.connect(transport.address(session.port()));
+    if (!connect.await(options.connectTimeout().toMillis() + 1000) || !connect.isSuccess()) {
+      connect.channel().close();
+      throw new NoLeaderException(
+          "cannot connect to 127.0.0.1:" + session.port() + ": "
+              + (connect.cause() == null ? "timed out" : connect.cause().getMessage()),
+          connect.cause());
+    }
+    f.channel = connect.channel();
+    try {
+      f.register(deadlineNanos);
+      return f;
+    } catch (NoLeaderException | RuntimeException | InterruptedException e) {
+      f.closedByUser = true;
+      f.channel.close();
+      throw e;
+    }
+  }
+
+  private void register(long deadlineNanos) throws NoLeaderException, InterruptedException {
+    while (true) {
+      long left = deadlineNanos - System.nanoTime();
+      int wait = (int) Math.max(1, Math.min(timeoutMillis, TimeUnit.NANOSECONDS.toMillis(left)));
+      CompletableFuture<Packet> answer =
+          send(ConnObject.registerChannel(session.name()), Unpooled.EMPTY_BUFFER, wait, null);
+      Packet p;
+      try {
+        p = answer.get(wait + 1000L, TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof ClusterTimeoutException) {
+          if (System.nanoTime() - deadlineNanos >= 0) {
+            throw new NoLeaderException(
+                "127.0.0.1:" + session.port() + " accepted the connection but did not register '"
+                    + session.name() + "': its holder does not lead this name", cause);
+          }
+          continue; // like the original, ask again: the leader may still be starting
+        }
+        Throwable closed = closeCause;
+        if (closed instanceof io.netty.handler.codec.DecoderException) {
+          throw new ClusterException(
+              "127.0.0.1:" + session.port() + " is held by something that does not speak the "
+                  + "cluster-client protocol (" + closed.getMessage() + "); another program uses the "
+                  + "port: choose another one with ClusterOptions.port or CLUSTER_CLIENT_PORT",
+              closed);
+        }
+        throw new NoLeaderException("the holder of 127.0.0.1:" + session.port() + " closed the connection", cause);
+      } catch (TimeoutException e) {
+        answer.cancel(false);
+        continue;
+      }
+      try {
+        Object body = decode(p.app(), Map.class);
+        Map<?, ?> res = body instanceof Map ? (Map<?, ?>) body : Map.of();
+        if (!Boolean.TRUE.equals(res.get("success"))) {
+          Throwable remote = RemoteErrors.decode(res.get("error"), null, "creating the real client");
+          throw new ClusterException(
+              "the leader of '" + session.name() + "' on 127.0.0.1:" + session.port()
+                  + " could not create its real client: " + remote.getMessage(),
+              remote);
+        }
+        Object pid = res.get("pid");
+        leader = "leader " + (pid == null ? "" : "pid " + pid + " ") + "on 127.0.0.1:" + session.port();
+      } finally {
+        p.release();
+      }
+      registered = true;
+      return;
+    }
+  }
+
+  @Override
+  public Role role() {
+    return Role.FOLLOWER;
+  }
+
+  @Override
+  public String describe() {
+    return leader;
+  }
+
+  // ---- calls ----
+
+  private long nextId() {
+    return ids.updateAndGet(i -> i >= MAX_ID ? 1 : i + 1);
+  }
+
+  private CompletableFuture<Packet> send(ConnObject conn, ByteBuf app, int timeout, MethodInfo info) {
+    long id = nextId();
+    Pending p = new Pending(info, conn);
+    pending.put(id, p);
+    Channel ch = channel;
+    if (closeCause != null || !ch.isActive()) {
+      pending.remove(id);
+      app.release();
+      p.future.completeExceptionally(lost(p, closeCause));
+      return p.future;
+    }
+    p.timer =
+        ch.eventLoop()
+            .schedule(
+                () -> {
+                  if (pending.remove(id, p)) {
+                    p.future.completeExceptionally(timeout(p, timeout));
+                  }
+                },
+                timeout,
+                TimeUnit.MILLISECONDS);
+    ch.writeAndFlush(Packet.request(id, timeout, conn, app))
+        .addListener(
+            w -> {
+              if (!w.isSuccess() && pending.remove(id, p)) {
+                p.cancelTimer();
+                p.future.completeExceptionally(lost(p, w.cause()));
+              }
+            });
+    return p.future;
+  }
+
+  private ConnObject invokeConn(MethodInfo info) {
+    return invokeConns.computeIfAbsent(
+        info, i -> ConnObject.invoke(i.name(), i.parameterCount(), i.isOneway(), i.sig()));
+  }
+
+  private ByteBuf encodeArgs(MethodInfo info, Object[] args) {
+    Object[] values = args == null ? new Object[0] : args;
+    try {
+      return InvokeArgs.encode(
+          channel.alloc(),
+          values.length,
+          (i, out) -> codec.encode(values[i], info.parameterTypes()[i], out));
+    } catch (IOException | RuntimeException e) {
+      throw new ClusterException(
+          "cannot encode the arguments of " + info.description() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Object invokeSync(MethodInfo info, Object[] args) throws Throwable {
+    if (channel.eventLoop().inEventLoop()) {
+      throw new ClusterException(
+          info.description() + " would block an I/O thread of cluster-client; call it from another thread");
+    }
+    CompletableFuture<Packet> answer = send(invokeConn(info), encodeArgs(info, args), timeoutMillis, info);
+    Packet p;
+    try {
+      // The timer fails the future on time; the extra second only guards against a dead event loop.
+      p = answer.get(timeoutMillis + 1000L, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause();
+    } catch (TimeoutException e) {
+      throw timeout(new Pending(info, null), timeoutMillis);
+    } catch (InterruptedException e) {
+      answer.thenAccept(Packet::release);
+      Thread.currentThread().interrupt();
+      throw new ClusterException(info.description() + " was interrupted while waiting for " + leader, e);
+    }
+    return result(info, p);
+  }
+
+  @Override
+  public CompletableFuture<Object> invokeAsync(MethodInfo info, Object[] args) {
+    CompletableFuture<Object> out = new CompletableFuture<>();
+    CompletableFuture<Packet> answer;
+    try {
+      answer = send(invokeConn(info), encodeArgs(info, args), timeoutMillis, info);
+    } catch (RuntimeException e) {
+      out.completeExceptionally(e);
+      return out;
+    }
+    // handleAsync, not thenApplyAsync: a failed stage would complete dependents on the I/O thread.
+    answer.handleAsync(
+        (p, e) -> {
+          if (e != null) {
+            out.completeExceptionally(e);
+            return null;
+          }
+          try {
+            out.complete(result(info, p));
+          } catch (Throwable t) {
+            out.completeExceptionally(t);
+          }
+          return null;
+        },
+        session.callbackExecutor());
+    return out;
+  }
+
+  @Override
+  public void invokeOneway(MethodInfo info, Object[] args) {
+    ByteBuf app = encodeArgs(info, args);
+    Channel ch = channel;
+    if (!ch.isActive()) {
+      app.release();
+      throw lost(new Pending(info, null), closeCause);
+    }
+    ch.writeAndFlush(Packet.request(nextId(), timeoutMillis, invokeConn(info), app));
+  }
+
+  private Object result(MethodInfo info, Packet p) throws Throwable {
+    try {
+      if (Boolean.TRUE.equals(p.conn().success())) {
+        return decode(p.app(), info.resultType());
+      }
+      Object error = decode(p.app(), Object.class);
+      throw RemoteErrors.decode(error, info.method(), info.description() + " failed on " + leader);
+    } finally {
+      p.release();
+    }
+  }
+
+  private Object decode(ByteBuf app, java.lang.reflect.Type type) {
+    try {
+      return codec.decode(new ByteBufInputStream(app.duplicate()), type);
+    } catch (IOException | RuntimeException e) {
+      throw new ProtocolException(
+          "cannot read the answer of " + leader + " as " + type.getTypeName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private ClusterTimeoutException timeout(Pending p, int timeout) {
+    return new ClusterTimeoutException(
+        p.what() + " got no answer from " + leader + " within responseTimeout " + timeout
+            + " ms; raise responseTimeout if the call is legitimately slow",
+        Duration.ofMillis(timeout));
+  }
+
+  private LeaderLostException lost(Pending p, Throwable cause) {
+    return new LeaderLostException(
+        p.what() + " was in flight to " + leader + " when the connection closed"
+            + (cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")")
+            + "; it may or may not have run",
+        cause);
+  }
+
+  // ---- I/O ----
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, Packet packet) {
+    if (packet.isResponse()) {
+      Pending p = pending.remove(packet.id());
+      if (p != null) {
+        p.cancelTimer();
+        if (p.future.complete(packet.retain())) {
+          return;
+        }
+        packet.release();
+      }
+      return; // late answer after a timeout: dropped
+    }
+    String type = packet.conn().type();
+    LOG.debug("[cluster-client:{}] ignoring '{}' from {}", session.name(), type, leader);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.ALL_IDLE) {
+      if (registered && pending.isEmpty()) {
+        send(ConnObject.heartbeat(), Unpooled.EMPTY_BUFFER, timeoutMillis, null)
+            .whenComplete(
+                (p, e) -> {
+                  if (p != null) {
+                    p.release();
+                  } else if (e instanceof ClusterTimeoutException) {
+                    closeCause =
+                        new ClusterTimeoutException(
+                            leader + " did not answer a heartbeat within responseTimeout "
+                                + timeoutMillis + " ms; treating the connection as lost",
+                            Duration.ofMillis(timeoutMillis));
+                    LOG.warn("[cluster-client:{}] {}", session.name(), closeCause.getMessage());
+                    ctx.close();
+                  }
+                });
+      }
+      return;
+    }
+    super.userEventTriggered(ctx, evt);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (closeCause == null) {
+      closeCause = cause;
+    }
+    LOG.warn("[cluster-client:{}] closing connection to {}: {}", session.name(), leader, cause.getMessage());
+    ctx.close();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    Throwable cause = closeCause;
+    if (cause == null) {
+      closeCause = cause = new ClusterException("connection closed by " + leader);
+    }
+    for (Map.Entry<Long, Pending> e : pending.entrySet()) {
+      Pending p = e.getValue();
+      if (pending.remove(e.getKey(), p)) {
+        p.cancelTimer();
+        p.future.completeExceptionally(lost(p, cause));
+      }
+    }
+    if (registered && !closedByUser) {
+      session.backendLost(this, cause);
+    }
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void close() {
+    closedByUser = true;
+    Channel ch = channel;
+    if (ch != null) {
+      ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** One request waiting for its answer. */
+  private static final class Pending {
+    final MethodInfo info;
+    final ConnObject conn;
+    final CompletableFuture<Packet> future = new CompletableFuture<>();
+    volatile ScheduledFuture<?> timer;
+
+    Pending(MethodInfo info, ConnObject conn) {
+      this.info = info;
+      this.conn = conn;
+    }
+
+    void cancelTimer() {
+      ScheduledFuture<?> t = timer;
+      if (t != null) {
+        t.cancel(false);
+      }
+    }
+
+    String what() {
+      if (info != null) {
+        return info.description();
+      }
+      return conn == null ? "a request" : "'" + conn.type() + "'";
+    }
+  }
+}

@@ -1,0 +1,219 @@
+package io.clusterclient.internal.leader;
+
+import io.clusterclient.ClusterException;
+import io.clusterclient.ClusterOptions;
+import io.clusterclient.internal.protocol.ConnObject;
+import io.clusterclient.internal.protocol.Packet;
+import io.clusterclient.internal.protocol.PacketDecoder;
+import io.clusterclient.internal.protocol.PacketEncoder;
+import io.clusterclient.internal.session.ClientSession;
+import io.clusterclient.internal.session.SessionRegistry;
+import io.clusterclient.internal.transport.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.BindException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server socket a leading process holds on {@code 127.0.0.1:port}. Several client names may be
+ * led through one port: the first packet of a connection, {@code register_channel}, names the channel
+ * that serves it. Thread-safe.
+ */
+public final class LeaderServer {
+  private static final Logger LOG = LoggerFactory.getLogger(LeaderServer.class);
+  /** Registrations for a name nobody leads yet wait at most this long, and this many at once. */
+  private static final long MAX_PARK_MILLIS = 30_000;
+
+  private static final int MAX_PARKED = 1024;
+
+  private final SessionRegistry registry;
+  private final ClusterOptions options;
+  private final Map<String, LeaderChannel> channels = new ConcurrentHashMap<>();
+  private final Map<String, List<Parked>> parked = new ConcurrentHashMap<>();
+  private final ChannelGroup children = new DefaultChannelGroup("cluster-client-followers", GlobalEventExecutor.INSTANCE);
+  private volatile Channel serverChannel;
+  private volatile boolean closed;
+  private int port;
+
+  private LeaderServer(SessionRegistry registry, ClusterOptions options) {
+    this.registry = registry;
+    this.options = options;
+  }
+
+  /**
+   * Binds the election port, exclusively, on the loopback literal.
+   *
+   * @param session the session that competes
+   * @param registry this process's registry, which owns the server
+   * @return the server, or null when the port is already held
+   * @throws InterruptedException when interrupted while binding
+   */
+  public static LeaderServer tryBind(ClientSession session, SessionRegistry registry)
+      throws InterruptedException {
+    LeaderServer server = new LeaderServer(registry, session.options());
+    Transport transport = session.runtime().transport();
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(transport.group())
+            .channel(transport.serverChannelType())
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(
+                ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
+            .childHandler(server.initializer());
+    ChannelFuture bind = bootstrap.bind(transport.address(session.port())).await();
+    if (!bind.isSuccess()) {
+      if (bind.cause() instanceof BindException) {
+        return null;
+      }
+      throw new ClusterException(
+          "cannot bind 127.0.0.1:" + session.port() + ": " + bind.cause(), bind.cause());
+    }
+    server.serverChannel = bind.channel();
+    server.port = ((java.net.InetSocketAddress) bind.channel().localAddress()).getPort();
+    LOG.debug("bound 127.0.0.1:{}", server.port);
+    return server;
+  }
+
+  private ChannelInitializer<Channel> initializer() {
+    return new ChannelInitializer<>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        if (closed) {
+          ch.close();
+          return;
+        }
+        children.add(ch);
+        long idleMillis = options.checkHeartbeat() ? options.heartbeatInterval().toMillis() * 3 : 0;
+        ch.pipeline()
+            .addLast("decoder", new PacketDecoder(options.maxFrameLength()))
+            .addLast("encoder", new PacketEncoder())
+            .addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS))
+            .addLast("connection", new ServerConnection(LeaderServer.this, idleMillis));
+      }
+    };
+  }
+
+  /** @return the bound port */
+  public int port() {
+    return port;
+  }
+
+  /** @return whether the server still holds its port */
+  public boolean isOpen() {
+    return !closed;
+  }
+
+  /**
+   * Adds a channel that this process now leads, and answers the registrations that waited for it.
+   *
+   * @param channel the channel
+   * @return false when the server closed meanwhile; bind again
+   */
+  boolean register(LeaderChannel channel) {
+    synchronized (this) {
+      if (closed) {
+        return false;
+      }
+      if (channels.putIfAbsent(channel.name(), channel) != null) {
+        throw new IllegalStateException("two leaders of '" + channel.name() + "' in one process");
+      }
+    }
+    List<Parked> waiting = parked.remove(channel.name());
+    if (waiting != null) {
+      for (Parked p : waiting) {
+        if (p.connection.isActive()) {
+          channel.accept(p.connection, p.id, p.timeout);
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Removes a channel; the last one frees the port, so that the other processes elect a new leader.
+   *
+   * @param channel the channel
+   */
+  void unregister(LeaderChannel channel) {
+    boolean last;
+    synchronized (this) {
+      channels.remove(channel.name(), channel);
+      last = channels.isEmpty() && !closed;
+      if (last) {
+        closed = true;
+      }
+    }
+    if (last) {
+      close();
+    }
+  }
+
+  private void close() {
+    registry.removeServer(this);
+    Channel ch = serverChannel;
+    if (ch != null) {
+      ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+    children.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    parked.clear();
+    LOG.debug("released 127.0.0.1:{}", port);
+  }
+
+  /** Routes a {@code register_channel} to its channel, or parks it until that channel is led. */
+  void route(ServerConnection connection, Packet packet) {
+    ConnObject conn = packet.conn();
+    String name = conn.channelName();
+    if (name == null) {
+      connection.drop("register_channel without a channelName");
+      return;
+    }
+    LeaderChannel channel = channels.get(name);
+    if (channel != null) {
+      channel.accept(connection, packet.id(), packet.timeout());
+      return;
+    }
+    // The original drops such a registration and lets the follower retry every 3 s. Keeping it until
+    // the channel is led here (or the follower's own timeout passes) answers as soon as possible.
+    List<Parked> list = parked.computeIfAbsent(name, k -> new ArrayList<>());
+    Parked p = new Parked(connection, packet.id(), packet.timeout());
+    synchronized (list) {
+      if (list.size() >= MAX_PARKED) {
+        connection.drop("too many registrations waiting for channel '" + name + "'");
+        return;
+      }
+      list.add(p);
+    }
+    long wait = Math.min(MAX_PARK_MILLIS, Math.max(1, packet.timeout()));
+    connection.channel().eventLoop().schedule(() -> {
+      synchronized (list) {
+        list.remove(p);
+      }
+    }, wait, TimeUnit.MILLISECONDS);
+    LOG.debug("registration for channel '{}' waits: this process does not lead it (yet)", name);
+    // Re-check: the channel may have registered between the lookup and the parking.
+    LeaderChannel late = channels.get(name);
+    if (late != null && parked.remove(name, list)) {
+      synchronized (list) {
+        for (Parked q : list) {
+          late.accept(q.connection, q.id, q.timeout);
+        }
+      }
+    }
+  }
+
+  private record Parked(ServerConnection connection, long id, int timeout) {}
+}

@@ -1,0 +1,113 @@
+package io.clusterclient.internal.leader;
+
+import io.clusterclient.internal.protocol.ConnObject;
+import io.clusterclient.internal.protocol.Packet;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One follower's connection to this leader. Its first {@code register_channel} binds it to a {@link
+ * LeaderChannel}; every later packet goes there. Runs on the connection's I/O thread; never blocks.
+ */
+final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
+  private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
+
+  private final LeaderServer server;
+  private final long idleMillis;
+  private volatile Channel channel;
+  private volatile LeaderChannel leader;
+
+  ServerConnection(LeaderServer server, long idleMillis) {
+    this.server = server;
+    this.idleMillis = idleMillis;
+  }
+
+  Channel channel() {
+    return channel;
+  }
+
+  boolean isActive() {
+    Channel ch = channel;
+    return ch != null && ch.isActive();
+  }
+
+  void bind(LeaderChannel leader) {
+    this.leader = leader;
+  }
+
+  ChannelFuture write(Packet packet) {
+    return channel.writeAndFlush(packet);
+  }
+
+  /** Closes the connection, saying why in the log: the peer broke the protocol or overstayed. */
+  void drop(String reason) {
+    Channel ch = channel;
+    LOG.warn("closing connection from {}: {}", ch == null ? "?" : ch.remoteAddress(), reason);
+    if (ch != null) {
+      ch.close();
+    }
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.channel = ctx.channel();
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, Packet packet) {
+    LeaderChannel bound = leader;
+    String type = packet.conn().type();
+    if (ConnObject.REGISTER_CHANNEL.equals(type) && !packet.isResponse()) {
+      if (bound != null && !bound.name().equals(packet.conn().channelName())) {
+        drop("register_channel for '" + packet.conn().channelName() + "' on a connection of '"
+            + bound.name() + "'");
+        return;
+      }
+      server.route(this, packet);
+      return;
+    }
+    if (bound == null) {
+      // The original ignores anything before registration as well.
+      LOG.debug("ignoring {} from {} before register_channel", type, ctx.channel().remoteAddress());
+      return;
+    }
+    packet.retain(); // the channel takes over the packet; SimpleChannelInboundHandler releases ours
+    bound.onPacket(this, packet);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.READER_IDLE) {
+      drop("follower silent for " + idleMillis + " ms (3 x heartbeatInterval) on leader side; "
+          + "set checkHeartbeat(false) while debugging a follower");
+      return;
+    }
+    super.userEventTriggered(ctx, evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    LeaderChannel bound = leader;
+    if (bound != null) {
+      bound.disconnected(this);
+    }
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    drop(cause.getMessage() == null ? cause.toString() : cause.getMessage());
+  }
+
+  @Override
+  public String toString() {
+    Channel ch = channel;
+    return "follower " + (ch == null ? "?" : ch.remoteAddress());
+  }
+}

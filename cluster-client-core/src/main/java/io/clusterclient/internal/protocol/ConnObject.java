@@ -1,0 +1,536 @@
+package io.clusterclient.internal.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.handler.codec.CorruptedFrameException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The connection object of a packet: the small JSON object that says what the packet is ({@code
+ * type}) and carries its routing fields.
+ *
+ * <p>Written as compact JSON with the members in the order the original writes them ({@code type},
+ * then {@code method, argLength, oneway, success, channelName, key, reg}; each type uses only its own
+ * fields), absent members omitted, exactly as {@code JSON.stringify} prints them. The Java-only
+ * member {@code sig} (the Java signature of an invoked method, to tell overloads apart) comes last; a
+ * Node.js peer ignores it. Unknown members of a parsed object are ignored.
+ *
+ * <p>Immutable and thread-safe. The {@code reg} node is copied on the way in; treat the node {@link
+ * #reg()} returns as read-only.
+ */
+public final class ConnObject {
+  /** Follower to leader, first packet on a connection. */
+  public static final String REGISTER_CHANNEL = "register_channel";
+
+  /** Leader's answer to {@link #REGISTER_CHANNEL}. */
+  public static final String REGISTER_CHANNEL_RES = "register_channel_res";
+
+  /** Follower to leader, keeps the connection alive. */
+  public static final String HEARTBEAT = "heartbeat";
+
+  /** Leader's answer to {@link #HEARTBEAT}. */
+  public static final String HEARTBEAT_RES = "heartbeat_res";
+
+  /** Follower to leader: call a method of the real client. */
+  public static final String INVOKE = "invoke";
+
+  /** Leader's answer to a two-way {@link #INVOKE}. */
+  public static final String INVOKE_RESULT = "invoke_result";
+
+  /** Follower to leader, no answer: start pushing values for a {@code reg}. */
+  public static final String SUBSCRIBE = "subscribe";
+
+  /** Follower to leader, no answer: stop pushing values for a {@code reg}. */
+  public static final String UN_SUBSCRIBE = "unSubscribe";
+
+  /** Leader to follower, a request: a pushed value for a key. */
+  public static final String SUBSCRIBE_RESULT = "subscribe_result";
+
+  /** Follower's answer to {@link #SUBSCRIBE_RESULT}. */
+  public static final String SUBSCRIBE_RESULT_RES = "subscribe_result_res";
+
+  /**
+   * Most arguments an invoke may declare: a Java method has at most 255 parameters, so more can only
+   * be a corrupt or hostile packet.
+   */
+  public static final int MAX_ARG_LENGTH = 255;
+
+  /** A {@code reg} sits one level inside the connection object, which the peer also counts. */
+  private static final int MAX_REG_DEPTH = Wire.MAX_NESTING_DEPTH - 1;
+
+  private static final int MAX_TO_STRING_REG = 200;
+
+  private final String type;
+  private final String method;
+  private final Integer argLength;
+  private final Boolean oneway;
+  private final Boolean success;
+  private final String channelName;
+  private final String key;
+  private final JsonNode reg;
+  private final String sig;
+
+  // Racy single-check cache: a String is immutable and the text is deterministic, so a thread that
+  // sees null just computes the same value again.
+  private String json;
+
+  private ConnObject(
+      String type,
+      String method,
+      Integer argLength,
+      Boolean oneway,
+      Boolean success,
+      String channelName,
+      String key,
+      JsonNode reg,
+      String sig) {
+    this.type = type;
+    this.method = method;
+    this.argLength = argLength;
+    this.oneway = oneway;
+    this.success = success;
+    this.channelName = channelName;
+    this.key = key;
+    this.reg = reg;
+    this.sig = sig;
+  }
+
+  /**
+   * Returns a connection object with only a type (or none).
+   *
+   * @param type the type, or null for an empty object
+   * @return {@code {"type":type}}, or {@code {}}
+   */
+  public static ConnObject of(String type) {
+    return new ConnObject(type, null, null, null, null, null, null, null, null);
+  }
+
+  /**
+   * Returns {@code {"type":"register_channel","channelName":...}}.
+   *
+   * @param channelName the name of the leader to route the connection to
+   * @return the connection object
+   */
+  public static ConnObject registerChannel(String channelName) {
+    Objects.requireNonNull(channelName, "channelName");
+    return new ConnObject(REGISTER_CHANNEL, null, null, null, null, channelName, null, null, null);
+  }
+
+  /**
+   * Returns {@code {"type":"register_channel_res"}}.
+   *
+   * @return the connection object
+   */
+  public static ConnObject registerChannelRes() {
+    return of(REGISTER_CHANNEL_RES);
+  }
+
+  /**
+   * Returns {@code {"type":"heartbeat"}}.
+   *
+   * @return the connection object
+   */
+  public static ConnObject heartbeat() {
+    return of(HEARTBEAT);
+  }
+
+  /**
+   * Returns {@code {"type":"heartbeat_res"}}.
+   *
+   * @return the connection object
+   */
+  public static ConnObject heartbeatRes() {
+    return of(HEARTBEAT_RES);
+  }
+
+  /**
+   * Returns {@code {"type":"invoke","method":...,"argLength":...,"oneway":...}} plus {@code sig}
+   * when given.
+   *
+   * @param method the method name
+   * @param argLength the number of arguments, 0 to {@link #MAX_ARG_LENGTH}
+   * @param oneway true when no {@code invoke_result} is wanted
+   * @param sig the Java signature to pick among overloads, or null
+   * @return the connection object
+   * @throws IllegalArgumentException if argLength is out of range
+   */
+  public static ConnObject invoke(String method, int argLength, boolean oneway, String sig) {
+    Objects.requireNonNull(method, "method");
+    if (argLength < 0 || argLength > MAX_ARG_LENGTH) {
+      throw new IllegalArgumentException(
+          "argLength " + argLength + " is not between 0 and " + MAX_ARG_LENGTH);
+    }
+    return new ConnObject(INVOKE, method, argLength, oneway, null, null, null, null, sig);
+  }
+
+  /**
+   * Returns {@code {"type":"invoke_result","success":...}}.
+   *
+   * @param success whether the application object is the result (true) or an error (false)
+   * @return the connection object
+   */
+  public static ConnObject invokeResult(boolean success) {
+    return new ConnObject(INVOKE_RESULT, null, null, null, success, null, null, null, null);
+  }
+
+  /**
+   * Returns {@code {"type":"subscribe","key":...,"reg":...}}.
+   *
+   * @param key the subscription key, see {@link Keys#subscriptionKey}
+   * @param reg the registration, copied; null omits the member (JavaScript's undefined)
+   * @return the connection object
+   * @throws IllegalArgumentException if reg nests too deeply for a peer to parse
+   */
+  public static ConnObject subscribe(String key, JsonNode reg) {
+    return withReg(SUBSCRIBE, key, reg);
+  }
+
+  /**
+   * Returns {@code {"type":"unSubscribe","key":...,"reg":...}}.
+   *
+   * @param key the subscription key, see {@link Keys#subscriptionKey}
+   * @param reg the registration, copied; null omits the member (JavaScript's undefined)
+   * @return the connection object
+   * @throws IllegalArgumentException if reg nests too deeply for a peer to parse
+   */
+  public static ConnObject unSubscribe(String key, JsonNode reg) {
+    return withReg(UN_SUBSCRIBE, key, reg);
+  }
+
+  /**
+   * Returns {@code {"type":"subscribe_result","key":...}}.
+   *
+   * @param key the subscription key the pushed value belongs to
+   * @return the connection object
+   */
+  public static ConnObject subscribeResult(String key) {
+    Objects.requireNonNull(key, "key");
+    return new ConnObject(SUBSCRIBE_RESULT, null, null, null, null, null, key, null, null);
+  }
+
+  /**
+   * Returns {@code {"type":"subscribe_result_res"}}.
+   *
+   * @return the connection object
+   */
+  public static ConnObject subscribeResultRes() {
+    return of(SUBSCRIBE_RESULT_RES);
+  }
+
+  private static ConnObject withReg(String type, String key, JsonNode reg) {
+    Objects.requireNonNull(key, "key");
+    JsonNode copy = reg == null || reg.isMissingNode() ? null : reg.deepCopy();
+    ConnObject conn = new ConnObject(type, null, null, null, null, null, key, copy, null);
+    // Fail here, in the caller's thread, rather than later in an event loop.
+    conn.toJsonText();
+    return conn;
+  }
+
+  /**
+   * Parses a connection object from all readable bytes of a buffer, without moving its indices.
+   *
+   * @param buf UTF-8 JSON text; empty gives {@code of(null)}
+   * @return the connection object
+   * @throws CorruptedFrameException if the text is not a JSON object, or a known member has the
+   *     wrong JSON type or an impossible value
+   */
+  public static ConnObject parse(ByteBuf buf) {
+    int length = buf.readableBytes();
+    if (length == 0) {
+      return of(null);
+    }
+    JsonNode root;
+    try {
+      if (buf.hasArray()) {
+        root = Wire.mapper().readTree(buf.array(), buf.arrayOffset() + buf.readerIndex(), length);
+      } else {
+        try (InputStream in = new ByteBufInputStream(buf.duplicate())) {
+          root = Wire.mapper().readTree(in);
+        }
+      }
+    } catch (JsonProcessingException e) {
+      throw new CorruptedFrameException(
+          "malformed connection object JSON: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      // Reading from memory: only a parser failure can land here.
+      throw new CorruptedFrameException("malformed connection object JSON: " + e.getMessage(), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new CorruptedFrameException(
+          "connection object is not a JSON object but "
+              + (root == null ? "empty" : describe(root)));
+    }
+    return new ConnObject(
+        text(root, "type"),
+        text(root, "method"),
+        argLength(root),
+        bool(root, "oneway"),
+        bool(root, "success"),
+        text(root, "channelName"),
+        text(root, "key"),
+        root.get("reg"),
+        text(root, "sig"));
+  }
+
+  /**
+   * Returns the UTF-8 bytes of the compact JSON text.
+   *
+   * @return a new array each call
+   */
+  public byte[] toJsonBytes() {
+    // Lone surrogates are escaped by JsJson, so UTF-8 encoding is lossless.
+    return toJsonText().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Returns the compact JSON text, as {@code JSON.stringify} prints it.
+   *
+   * @return the text
+   */
+  public String toJsonText() {
+    String text = json;
+    if (text == null) {
+      text = render();
+      json = text;
+    }
+    return text;
+  }
+
+  private String render() {
+    StringBuilder sb = new StringBuilder(64);
+    sb.append('{');
+    int start = sb.length();
+    if (type != null) {
+      member(sb, start, "type");
+      JsJson.appendString(sb, type);
+    }
+    if (method != null) {
+      member(sb, start, "method");
+      JsJson.appendString(sb, method);
+    }
+    if (argLength != null) {
+      member(sb, start, "argLength");
+      sb.append(argLength.intValue());
+    }
+    if (oneway != null) {
+      member(sb, start, "oneway");
+      sb.append(oneway.booleanValue());
+    }
+    if (success != null) {
+      member(sb, start, "success");
+      sb.append(success.booleanValue());
+    }
+    if (channelName != null) {
+      member(sb, start, "channelName");
+      JsJson.appendString(sb, channelName);
+    }
+    if (key != null) {
+      member(sb, start, "key");
+      JsJson.appendString(sb, key);
+    }
+    if (reg != null) {
+      member(sb, start, "reg");
+      JsJson.append(sb, reg, JsJson.WIRE, MAX_REG_DEPTH);
+    }
+    if (sig != null) {
+      member(sb, start, "sig");
+      JsJson.appendString(sb, sig);
+    }
+    return sb.append('}').toString();
+  }
+
+  private static void member(StringBuilder sb, int start, String name) {
+    if (sb.length() > start) {
+      sb.append(',');
+    }
+    sb.append('"').append(name).append("\":");
+  }
+
+  private static String text(JsonNode root, String name) {
+    JsonNode node = root.get(name);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isTextual()) {
+      throw wrongType(name, "a string", node);
+    }
+    return node.textValue();
+  }
+
+  private static Boolean bool(JsonNode root, String name) {
+    JsonNode node = root.get(name);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isBoolean()) {
+      throw wrongType(name, "a boolean", node);
+    }
+    return node.booleanValue();
+  }
+
+  private static Integer argLength(JsonNode root) {
+    JsonNode node = root.get("argLength");
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isIntegralNumber()
+        || !node.canConvertToInt()
+        || node.intValue() < 0
+        || node.intValue() > MAX_ARG_LENGTH) {
+      throw wrongType("argLength", "an integer from 0 to " + MAX_ARG_LENGTH, node);
+    }
+    return node.intValue();
+  }
+
+  private static CorruptedFrameException wrongType(String name, String expected, JsonNode node) {
+    return new CorruptedFrameException(
+        "connection object member \"" + name + "\" must be " + expected + " but is " + describe(node));
+  }
+
+  /** Describes a node for an error message without echoing an unbounded amount of peer input. */
+  private static String describe(JsonNode node) {
+    String text = node.toString();
+    if (text.length() > 40) {
+      text = text.substring(0, 40) + "...";
+    }
+    return node.getNodeType().toString().toLowerCase(Locale.ROOT) + " " + text;
+  }
+
+  /**
+   * Returns the type, e.g. {@link #INVOKE}.
+   *
+   * @return the type, or null if absent
+   */
+  public String type() {
+    return type;
+  }
+
+  /**
+   * Returns the invoked method's name.
+   *
+   * @return the method, or null if absent
+   */
+  public String method() {
+    return method;
+  }
+
+  /**
+   * Returns the number of invoke arguments, 0 to {@link #MAX_ARG_LENGTH}.
+   *
+   * @return the count, or null if absent
+   */
+  public Integer argLength() {
+    return argLength;
+  }
+
+  /**
+   * Returns whether an invoke wants no answer.
+   *
+   * @return the flag, or null if absent
+   */
+  public Boolean oneway() {
+    return oneway;
+  }
+
+  /**
+   * Returns whether an invoke succeeded.
+   *
+   * @return the flag, or null if absent
+   */
+  public Boolean success() {
+    return success;
+  }
+
+  /**
+   * Returns the channel a follower registers to.
+   *
+   * @return the name, or null if absent
+   */
+  public String channelName() {
+    return channelName;
+  }
+
+  /**
+   * Returns the subscription key.
+   *
+   * @return the key, or null if absent
+   */
+  public String key() {
+    return key;
+  }
+
+  /**
+   * Returns the registration of a subscribe or unSubscribe; read-only.
+   *
+   * @return the node ({@code NullNode} for an explicit JSON null), or null if absent
+   */
+  public JsonNode reg() {
+    return reg;
+  }
+
+  /**
+   * Returns the Java signature of the invoked method (Java-only; Node.js peers never send it).
+   *
+   * @return the signature, or null if absent
+   */
+  public String sig() {
+    return sig;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof ConnObject other)) {
+      return false;
+    }
+    return Objects.equals(type, other.type)
+        && Objects.equals(method, other.method)
+        && Objects.equals(argLength, other.argLength)
+        && Objects.equals(oneway, other.oneway)
+        && Objects.equals(success, other.success)
+        && Objects.equals(channelName, other.channelName)
+        && Objects.equals(key, other.key)
+        && Objects.equals(reg, other.reg)
+        && Objects.equals(sig, other.sig);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(type, method, argLength, oneway, success, channelName, key, reg, sig);
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder("ConnObject{type=").append(type);
+    appendIfPresent(sb, "method", method);
+    appendIfPresent(sb, "argLength", argLength);
+    appendIfPresent(sb, "oneway", oneway);
+    appendIfPresent(sb, "success", success);
+    appendIfPresent(sb, "channelName", channelName);
+    appendIfPresent(sb, "key", abbreviate(key));
+    appendIfPresent(sb, "reg", reg == null ? null : abbreviate(reg.toString()));
+    appendIfPresent(sb, "sig", sig);
+    return sb.append('}').toString();
+  }
+
+  private static void appendIfPresent(StringBuilder sb, String name, Object value) {
+    if (value != null) {
+      sb.append(", ").append(name).append('=').append(value);
+    }
+  }
+
+  private static String abbreviate(String s) {
+    if (s == null || s.length() <= MAX_TO_STRING_REG) {
+      return s;
+    }
+    return s.substring(0, MAX_TO_STRING_REG) + "...";
+  }
+}

@@ -1,0 +1,134 @@
+package io.clusterclient.internal.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import java.util.List;
+
+/**
+ * Decodes bytes into {@link Packet}s.
+ *
+ * <p>The original decodes whatever lengths it is given; this decoder validates the header before it
+ * waits for, or buffers, a single byte of the body, so a bad or hostile peer cannot make it allocate
+ * more than {@code maxFrameLength}. It throws {@link TooLongFrameException} for sizes over a limit
+ * and {@link CorruptedFrameException} for anything else that is not the protocol. After the first
+ * error it discards every further byte: once framing is lost nothing after it can be trusted, and
+ * the connection is expected to be closed by the exception handler.
+ *
+ * <p>The application object of an emitted packet is a retained slice of the received bytes (no
+ * copy); whoever consumes the packet releases it.
+ *
+ * <p>Not thread-safe, not sharable: one instance per channel, used by its event loop.
+ */
+public final class PacketDecoder extends ByteToMessageDecoder {
+  /** Upper bound of a connection object's length, whatever maxFrameLength is: it is small JSON. */
+  public static final int MAX_CONN_LENGTH = 1 << 20;
+
+  private final int maxFrameLength;
+  private final int maxConnLength;
+  private boolean failed;
+
+  /**
+   * Creates a decoder.
+   *
+   * @param maxFrameLength the largest frame accepted, header included, in bytes
+   * @throws IllegalArgumentException if maxFrameLength is smaller than the header
+   */
+  public PacketDecoder(int maxFrameLength) {
+    if (maxFrameLength < Packet.HEADER_LENGTH) {
+      throw new IllegalArgumentException(
+          "maxFrameLength " + maxFrameLength + " is smaller than the header (24 bytes)");
+    }
+    this.maxFrameLength = maxFrameLength;
+    this.maxConnLength = Math.min(maxFrameLength, MAX_CONN_LENGTH);
+  }
+
+  /**
+   * Returns the largest frame accepted.
+   *
+   * @return the limit in bytes, header included
+   */
+  public int maxFrameLength() {
+    return maxFrameLength;
+  }
+
+  @Override
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    if (failed) {
+      in.skipBytes(in.readableBytes());
+      return;
+    }
+    try {
+      Packet packet = decodeOne(in);
+      if (packet != null) {
+        out.add(packet);
+      }
+    } catch (DecoderException e) {
+      failed = true;
+      in.skipBytes(in.readableBytes());
+      throw e;
+    }
+  }
+
+  private Packet decodeOne(ByteBuf in) {
+    if (in.readableBytes() < Packet.HEADER_LENGTH) {
+      return null;
+    }
+    // Peek, do not consume: until the whole frame is in, the header is read again on every call.
+    int start = in.readerIndex();
+    int version = in.getUnsignedByte(start);
+    if (version != Packet.VERSION) {
+      throw new CorruptedFrameException(
+          String.format(
+              "unsupported protocol version %d (expected %d): the peer does not speak cluster-client",
+              version, Packet.VERSION));
+    }
+    int kind = in.getUnsignedByte(start + 1);
+    if (kind != 0 && kind != 1) {
+      throw new CorruptedFrameException(
+          "invalid request/response flag " + kind + " (expected 0 for a request, 1 for a response)");
+    }
+    long id = in.getLong(start + 4);
+    int timeout = in.getInt(start + 12);
+    int connLength = in.getInt(start + 16);
+    int appLength = in.getInt(start + 20);
+    if (connLength < 0) {
+      throw new CorruptedFrameException("negative connection object length " + connLength);
+    }
+    if (appLength < 0) {
+      throw new CorruptedFrameException("negative application object length " + appLength);
+    }
+    if (connLength > maxConnLength) {
+      throw new TooLongFrameException(
+          "connection object of "
+              + connLength
+              + " bytes exceeds the limit of "
+              + maxConnLength
+              + " bytes");
+    }
+    long frameLength = (long) Packet.HEADER_LENGTH + connLength + appLength;
+    if (frameLength > maxFrameLength) {
+      throw new TooLongFrameException(
+          "frame of "
+              + frameLength
+              + " bytes exceeds maxFrameLength "
+              + maxFrameLength
+              + "; raise maxFrameLength on every process if this is legitimate");
+    }
+    if (in.readableBytes() < frameLength) {
+      return null;
+    }
+
+    in.skipBytes(Packet.HEADER_LENGTH);
+    ConnObject conn = ConnObject.parse(in.slice(in.readerIndex(), connLength));
+    in.skipBytes(connLength);
+    ByteBuf app = appLength == 0 ? Unpooled.EMPTY_BUFFER : in.readRetainedSlice(appLength);
+    return kind == 1
+        ? Packet.response(id, timeout, conn, app)
+        : Packet.request(id, timeout, conn, app);
+  }
+}

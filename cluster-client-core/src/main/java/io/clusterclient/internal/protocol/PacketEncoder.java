@@ -1,0 +1,57 @@
+package io.clusterclient.internal.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.MessageToMessageEncoder;
+import io.netty.handler.codec.EncoderException;
+import java.util.List;
+
+/**
+ * Encodes {@link Packet}s into bytes.
+ *
+ * <p>Writes the header and the connection object into one exactly sized buffer and passes the
+ * application object on as a second buffer, so large payloads are never copied. Refuses (with an
+ * {@link EncoderException}, failing the write) a connection object longer than {@link
+ * PacketDecoder#MAX_CONN_LENGTH}, which every peer of this project would reject by closing the
+ * connection.
+ *
+ * <p>Thread-safe and {@link Sharable}: stateless.
+ */
+@Sharable
+public final class PacketEncoder extends MessageToMessageEncoder<Packet> {
+  /** Creates an encoder; one instance may serve every channel. */
+  public PacketEncoder() {
+    super(Packet.class);
+  }
+
+  @Override
+  protected void encode(ChannelHandlerContext ctx, Packet packet, List<Object> out) {
+    byte[] conn = packet.conn().toJsonBytes();
+    if (conn.length > PacketDecoder.MAX_CONN_LENGTH) {
+      throw new EncoderException(
+          "connection object of "
+              + conn.length
+              + " bytes exceeds the limit of "
+              + PacketDecoder.MAX_CONN_LENGTH
+              + " bytes, which peers reject");
+    }
+    ByteBuf app = packet.app();
+    int appLength = app.readableBytes();
+    int headerAndConn = Packet.HEADER_LENGTH + conn.length;
+    ByteBuf head = ctx.alloc().buffer(headerAndConn, headerAndConn);
+    head.writeByte(Packet.VERSION)
+        .writeByte(packet.isResponse() ? 1 : 0)
+        .writeShort(0)
+        .writeLong(packet.id())
+        .writeInt(packet.timeout())
+        .writeInt(conn.length)
+        .writeInt(appLength)
+        .writeBytes(conn);
+    out.add(head);
+    if (appLength > 0) {
+      // The encoder releases the packet after encode; a duplicate keeps the caller's reader index.
+      out.add(app.retainedDuplicate());
+    }
+  }
+}

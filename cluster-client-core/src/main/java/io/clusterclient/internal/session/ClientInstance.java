@@ -1,0 +1,141 @@
+package io.clusterclient.internal.session;
+
+import io.clusterclient.ClusterHandle;
+import io.clusterclient.NotDelegatedException;
+import io.clusterclient.Role;
+import io.clusterclient.internal.proxy.MethodInfo;
+import io.clusterclient.internal.proxy.ProxyDispatcher;
+import io.clusterclient.internal.proxy.ProxyFactory;
+import io.clusterclient.internal.proxy.ReturnKind;
+import io.clusterclient.spi.ClusterProxy;
+import java.lang.reflect.Method;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One instance returned by {@code create}: its proxy's dispatcher and its handle. Instances of one
+ * name share a {@link ClientSession}. Thread-safe.
+ */
+public final class ClientInstance extends ProxyDispatcher implements ClusterHandle {
+  private final ClientSession session;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Object proxy;
+
+  private ClientInstance(ClientSession session) {
+    this.session = session;
+    this.proxy = ProxyFactory.create(session.table(), this);
+  }
+
+  /**
+   * Creates an instance on a session the caller holds one reference on.
+   *
+   * @param session the session
+   * @return the instance
+   */
+  public static ClientInstance create(ClientSession session) {
+    try {
+      return new ClientInstance(session);
+    } catch (RuntimeException e) {
+      session.release();
+      throw e;
+    }
+  }
+
+  /** @return the proxy the user holds */
+  public Object proxy() {
+    return proxy;
+  }
+
+  @Override
+  protected Object dispatch(Object self, Method method, Object[] args) throws Throwable {
+    MethodInfo info = session.table().get(method);
+    if (info == null) {
+      return objectMethod(self, method, args);
+    }
+    if (info.isOverridden()) {
+      return info.overrideValue();
+    }
+    if (!info.isDelegated()) {
+      throw new NotDelegatedException(
+          info.description() + " is not delegated, and the real client exists only in the leader "
+              + "process: delegate it with .delegate(\"" + info.name() + "\") or @Delegate, or give it "
+              + "a value with .override(\"" + info.name() + "\", value)");
+    }
+    if (closed.get()) {
+      throw session.closedException();
+    }
+    switch (info.kind()) {
+      case INVOKE:
+        return session.invoke(info, args);
+      case INVOKE_ONEWAY:
+      case PUBLISH:
+        session.invokeOneway(info, args);
+        return voidResult(info);
+      case SUBSCRIBE:
+      case UNSUBSCRIBE:
+        throw new UnsupportedOperationException(
+            info.description() + ": subscriptions are not shared yet in this version");
+      case CLOSE:
+        close();
+        return voidResult(info);
+      default:
+        throw new IllegalStateException("unknown kind " + info.kind());
+    }
+  }
+
+  private static Object voidResult(MethodInfo info) {
+    return info.returnKind() == ReturnKind.FUTURE ? CompletableFuture.completedFuture(null) : null;
+  }
+
+  private Object objectMethod(Object self, Method method, Object[] args) {
+    if (method.getDeclaringClass() == ClusterProxy.class) {
+      return this;
+    }
+    switch (method.getName()) {
+      case "equals":
+        return self == args[0];
+      case "hashCode":
+        return System.identityHashCode(self);
+      case "toString":
+        return session.table().type().getSimpleName()
+            + "[cluster-client '" + session.name() + "', " + role() + "]";
+      default:
+        throw new NotDelegatedException(method + " is not handled by cluster-client");
+    }
+  }
+
+  @Override
+  public String name() {
+    return session.name();
+  }
+
+  @Override
+  public int port() {
+    return session.options().singleMode() ? 0 : session.port();
+  }
+
+  @Override
+  public CompletableFuture<Void> ready() {
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(session.closedException());
+    }
+    return session.ready();
+  }
+
+  @Override
+  public Role role() {
+    return closed.get() ? Role.CLOSED : session.role();
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      session.release();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ClusterHandle[" + session.name() + ", " + role() + "]";
+  }
+}

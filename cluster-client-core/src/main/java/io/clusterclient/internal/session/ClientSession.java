@@ -1,0 +1,336 @@
+package io.clusterclient.internal.session;
+
+import io.clusterclient.ClusterClosedException;
+import io.clusterclient.ClusterCodec;
+import io.clusterclient.ClusterConfigurationException;
+import io.clusterclient.ClusterException;
+import io.clusterclient.ClusterOptions;
+import io.clusterclient.ClusterTimeoutException;
+import io.clusterclient.Role;
+import io.clusterclient.internal.ClusterRuntime;
+import io.clusterclient.internal.codec.JsonCodec;
+import io.clusterclient.internal.codec.RemoteErrors;
+import io.clusterclient.internal.proxy.MethodInfo;
+import io.clusterclient.internal.proxy.MethodTable;
+import io.clusterclient.spi.ClientSpec;
+import io.netty.util.concurrent.EventExecutor;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client name in this process: shared by every instance created with that name, it runs the
+ * election, holds the current {@link Backend} and starts a new election when the leader is lost.
+ * Thread-safe.
+ */
+public final class ClientSession {
+  private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
+
+  private final SessionRegistry registry;
+  private final SessionRegistry.Key key;
+  private final ClientSpec<?> spec;
+  private final MethodTable table;
+  private final ClusterOptions options;
+  private final ClusterCodec codec;
+  private final ClusterRuntime runtime;
+  private final Executor callbackExecutor;
+  private final Object lock = new Object();
+
+  private volatile CompletableFuture<Backend> current = new CompletableFuture<>();
+  private volatile Backend backend;
+  private volatile boolean closed;
+  private volatile int port;
+  private int refs;
+
+  ClientSession(
+      SessionRegistry registry, SessionRegistry.Key key, ClientSpec<?> spec, MethodTable table) {
+    this.registry = registry;
+    this.key = key;
+    this.spec = spec;
+    this.table = table;
+    this.options = spec.options();
+    this.codec = options.codec().orElse(JsonCodec.shared());
+    this.runtime = ClusterRuntime.acquire();
+    this.callbackExecutor = options.callbackExecutor().orElse(runtime.worker());
+    this.port = key.port();
+  }
+
+  void start() {
+    runtime.worker().execute(this::elect);
+  }
+
+  boolean retain() {
+    synchronized (lock) {
+      if (closed) {
+        return false;
+      }
+      refs++;
+      return true;
+    }
+  }
+
+  /** Drops one instance; the last one leaves the cluster and stops this process's threads. */
+  void release() {
+    Backend b;
+    synchronized (lock) {
+      if (closed || --refs > 0) {
+        return;
+      }
+      closed = true;
+      b = backend;
+      backend = null;
+    }
+    registry.remove(this);
+    current.completeExceptionally(closedException());
+    try {
+      if (b != null) {
+        b.close();
+      }
+    } finally {
+      runtime.release();
+    }
+  }
+
+  private void elect() {
+    CompletableFuture<Backend> round = current;
+    Backend b;
+    try {
+      b = Election.run(this);
+    } catch (Throwable t) {
+      if (!(t instanceof ClusterClosedException)) {
+        LOG.warn("[cluster-client:{}] {}", name(), t.getMessage());
+      }
+      round.completeExceptionally(t);
+      return;
+    }
+    synchronized (lock) {
+      if (!closed) {
+        backend = b;
+        b = null;
+      }
+    }
+    if (b != null) {
+      b.close(); // closed while electing
+      return;
+    }
+    LOG.info("[cluster-client:{}] {} ({})", name(), backend.role(), backend.describe());
+    round.complete(backend);
+  }
+
+  /**
+   * Called by a backend that stopped serving through no action of ours (the leader went away).
+   *
+   * @param lost the backend
+   * @param cause why, for the log
+   */
+  public void backendLost(Backend lost, Throwable cause) {
+    synchronized (lock) {
+      if (closed || backend != lost) {
+        return;
+      }
+      backend = null;
+      current = new CompletableFuture<>();
+    }
+    LOG.warn(
+        "[cluster-client:{}] lost {}: {}; electing a new leader",
+        name(),
+        lost.describe(),
+        cause == null ? "connection closed" : cause.getMessage());
+    runtime.worker().execute(this::elect);
+  }
+
+  // ---- calls from the proxies ----
+
+  Object invoke(MethodInfo info, Object[] args) throws Throwable {
+    if (info.returnKind().isAsync()) {
+      CompletableFuture<Backend> round = current;
+      if (round.isDone() && !round.isCompletedExceptionally()) {
+        return round.join().invokeAsync(info, args);
+      }
+      CompletableFuture<Object> out = new CompletableFuture<>();
+      round
+          .copy()
+          .orTimeout(options.responseTimeout().toMillis(), TimeUnit.MILLISECONDS)
+          .whenCompleteAsync(
+              (b, e) -> {
+                if (e != null) {
+                  out.completeExceptionally(notReady(info, e));
+                } else {
+                  b.invokeAsync(info, args)
+                      .whenComplete(
+                          (v, e2) -> {
+                            if (e2 != null) {
+                              out.completeExceptionally(RemoteErrors.unwrap(e2));
+                            } else {
+                              out.complete(v);
+                            }
+                          });
+                }
+              },
+              callbackExecutor);
+      return out;
+    }
+    return awaitBackend(info).invokeSync(info, args);
+  }
+
+  void invokeOneway(MethodInfo info, Object[] args) {
+    try {
+      awaitBackend(info).invokeOneway(info, args);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new ClusterException(t.getMessage(), t);
+    }
+  }
+
+  private Backend awaitBackend(MethodInfo info) throws Throwable {
+    CompletableFuture<Backend> round = current;
+    if (round.isDone() && !round.isCompletedExceptionally()) {
+      return round.join();
+    }
+    if (inEventLoop()) {
+      throw new ClusterException(
+          info.description() + " would block an I/O thread of cluster-client while waiting for a "
+              + "leader; call it from another thread");
+    }
+    try {
+      return round.get(options.responseTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw notReady(info, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClusterException(info.description() + " was interrupted while waiting for a leader", e);
+    }
+  }
+
+  private Throwable notReady(MethodInfo info, Throwable e) {
+    Throwable cause = RemoteErrors.unwrap(e);
+    if (cause instanceof TimeoutException) {
+      return new ClusterTimeoutException(
+          info.description() + " waited responseTimeout " + options.responseTimeout().toMillis()
+              + " ms for a leader of '" + name() + "' on 127.0.0.1:" + port
+              + ", but the election has not finished; wait for ready() or raise responseTimeout",
+          options.responseTimeout());
+    }
+    if (cause instanceof ClusterClosedException) {
+      return cause;
+    }
+    return new ClusterException(
+        info.description() + " cannot run: '" + name() + "' is not ready: " + cause.getMessage(), cause);
+  }
+
+  boolean inEventLoop() {
+    for (EventExecutor e : runtime.transport().group()) {
+      if (e.inEventLoop()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---- state ----
+
+  /** @return the future of the current election round */
+  CompletableFuture<Void> ready() {
+    CompletableFuture<Void> out = new CompletableFuture<>();
+    current.whenComplete(
+        (b, e) -> {
+          if (e != null) {
+            out.completeExceptionally(e instanceof CompletionException ? e.getCause() : e);
+          } else {
+            out.complete(null);
+          }
+        });
+    return out;
+  }
+
+  Role role() {
+    if (closed) {
+      return Role.CLOSED;
+    }
+    Backend b = backend;
+    return b == null ? Role.ELECTING : b.role();
+  }
+
+  /** @return the client name */
+  public String name() {
+    return key.name();
+  }
+
+  /** @return the election port, the bound one when 0 was asked for */
+  public int port() {
+    return port;
+  }
+
+  void boundPort(int port) {
+    this.port = port;
+  }
+
+  /** @return whether the last instance was closed */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** @return the builder's description */
+  public ClientSpec<?> spec() {
+    return spec;
+  }
+
+  /** @return the methods of the client type */
+  public MethodTable table() {
+    return table;
+  }
+
+  /** @return the options */
+  public ClusterOptions options() {
+    return options;
+  }
+
+  /** @return the codec of application objects */
+  public ClusterCodec codec() {
+    return codec;
+  }
+
+  /** @return this process's threads */
+  public ClusterRuntime runtime() {
+    return runtime;
+  }
+
+  /** @return where asynchronous results and callbacks run */
+  public Executor callbackExecutor() {
+    return callbackExecutor;
+  }
+
+  SessionRegistry registry() {
+    return registry;
+  }
+
+  SessionRegistry.Key key() {
+    return key;
+  }
+
+  ClusterClosedException closedException() {
+    return new ClusterClosedException(
+        "cluster client '" + name() + "' (" + table.type().getSimpleName() + ") is closed; "
+            + "create a new instance to use it again");
+  }
+
+  static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  static void checkType(ClientSession existing, ClientSpec<?> spec) {
+    if (existing.table.type() != spec.type()) {
+      throw new ClusterConfigurationException(
+          "cluster client name '" + existing.name() + "' on port " + existing.key.port()
+              + " is already used by " + existing.table.type().getName() + " in this process; "
+              + spec.type().getName() + " needs a name of its own (ClusterOptions.name)");
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package io.clusterclient.internal.transport;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/** TCP over NIO on {@code 127.0.0.1}. Thread-safe. */
+public final class NioTransport implements Transport {
+  /** The loopback literal: never {@code localhost} (it may resolve elsewhere) nor the wildcard. */
+  private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+  private final EventLoopGroup group;
+
+  /**
+   * Starts the event loops.
+   *
+   * @param ioThreads how many I/O threads
+   */
+  public NioTransport(int ioThreads) {
+    this.group =
+        new MultiThreadIoEventLoopGroup(
+            ioThreads, new DefaultThreadFactory("cluster-client-io", true), NioIoHandler.newFactory());
+  }
+
+  static InetAddress loopback() {
+    // getLoopbackAddress() is 127.0.0.1 unless java.net.preferIPv6Addresses is set; force the v4
+    // literal so that every process, Java or Node.js, meets on the same address.
+    byte[] v4 = {127, 0, 0, 1};
+    try {
+      return InetAddress.getByAddress("127.0.0.1", v4);
+    } catch (java.net.UnknownHostException e) {
+      return LOOPBACK;
+    }
+  }
+
+  @Override
+  public EventLoopGroup group() {
+    return group;
+  }
+
+  @Override
+  public Class<? extends ServerChannel> serverChannelType() {
+    return NioServerSocketChannel.class;
+  }
+
+  @Override
+  public Class<? extends Channel> channelType() {
+    return NioSocketChannel.class;
+  }
+
+  @Override
+  public SocketAddress address(int port) {
+    return new InetSocketAddress(loopback(), port);
+  }
+
+  @Override
+  public void shutdown() {
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+  }
+}
