@@ -1,0 +1,110 @@
+package io.clusterclient.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.clusterclient.testing.ChildJvm;
+import io.clusterclient.testing.NodeJs;
+import io.clusterclient.testing.TestProcess;
+import io.clusterclient.testing.TestProcesses;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The wire format against the original: Node.js cluster-client 3.7.0 with a plain-JSON transcode, as
+ * a follower of a Java leader and as the leader of a Java follower. Skipped, saying why, when node or
+ * npm is missing.
+ */
+@Timeout(300)
+class NodeCompatibilityTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static NodeJs node;
+
+  private final TestProcesses processes = new TestProcesses();
+
+  @BeforeAll
+  static void installTheOriginal() {
+    Optional<NodeJs> detected = NodeJs.detect();
+    assumeTrue(
+        detected.isPresent(),
+        "node and npm are not on the PATH: the Node.js compatibility tests are skipped");
+    node = detected.get();
+    node.installCompat();
+  }
+
+  @AfterEach
+  void stop() {
+    processes.close();
+  }
+
+  private TestProcess javaProcess(String tag, int port, String... options) {
+    String[] args = new String[2 + options.length];
+    args[0] = String.valueOf(port);
+    args[1] = "EchoService";
+    System.arraycopy(options, 0, args, 2, options.length);
+    return processes.add(ChildJvm.builder(ClusterChild.class).name(tag).args(args).start());
+  }
+
+  private TestProcess nodeProcess(String tag, String role, int port) {
+    return processes.add(
+        TestProcess.start(
+            tag, node.peerCommand(role, port, "EchoService"), Map.of(), Path.of("target", "child-logs")));
+  }
+
+  private static String nodeCall(TestProcess p, String method, String args) {
+    p.send("call " + method + " " + args);
+    return p.awaitLine(l -> l.startsWith("RESULT " + method + " ") || l.startsWith("ERROR " + method + " "), WAIT);
+  }
+
+  private static String javaCall(TestProcess p, String method, String args) {
+    p.send("call EchoService " + method + " " + args);
+    return p.awaitLine(l -> l.startsWith("OK ") || l.startsWith("ERR "), WAIT);
+  }
+
+  @Test
+  void aNodeFollowerIsServedByAJavaLeader() {
+    int port = Ports.free();
+    TestProcess leader = javaProcess("java-leader", port, "leader=true");
+    assertThat(leader.awaitLine("READY EchoService ", WAIT)).endsWith("LEADER");
+    TestProcess follower = nodeProcess("node-follower", "follower", port);
+    follower.awaitLine("READY follower", WAIT);
+
+    assertThat(nodeCall(follower, "echo", "[\"hi from node\"]")).isEqualTo("RESULT echo \"hi from node\"");
+    assertThat(nodeCall(follower, "add", "[2, 3]")).isEqualTo("RESULT add 5");
+    assertThat(nodeCall(follower, "generic", "[[{\"a\":1}]]"))
+        .isEqualTo("RESULT generic [{\"a\":1},{\"size\":1}]");
+    assertThat(nodeCall(follower, "overloaded", "[\"x\", 2]")).isEqualTo("RESULT overloaded \"SI:x2\"");
+    assertThat(nodeCall(follower, "fail", "[\"boom\"]"))
+        .isEqualTo("ERROR fail {\"name\":\"io.clusterclient.it.EchoException\",\"message\":\"boom\",\"code\":null}");
+    assertThat(nodeCall(follower, "failCoded", "[\"bad\", \"E42\"]"))
+        .isEqualTo("ERROR failCoded {\"name\":\"io.clusterclient.it.CodedException\",\"message\":\"bad\",\"code\":\"E42\"}");
+    // A oneway invoke from Node reaches the real client, as the Java follower's call shows.
+    follower.send("oneway record [\"from node\"]");
+    follower.awaitLine("SENT record", WAIT);
+    assertThat(javaCall(leader, "recorded", "[]")).contains("from node");
+  }
+
+  @Test
+  void aJavaFollowerIsServedByANodeLeader() {
+    int port = Ports.free();
+    TestProcess leader = nodeProcess("node-leader", "leader", port);
+    leader.awaitLine("READY leader", WAIT);
+    TestProcess follower = javaProcess("java-follower", port, "leader=false");
+    assertThat(follower.awaitLine("READY EchoService ", WAIT)).endsWith("FOLLOWER");
+
+    assertThat(javaCall(follower, "echo", "[\"hi from java\"]")).isEqualTo("OK \"hi from java\"");
+    leader.awaitLine("INVOKED echo [\"hi from java\"]", WAIT);
+    assertThat(javaCall(follower, "add", "[40, 2]")).isEqualTo("OK 42");
+    assertThat(javaCall(follower, "fail", "[\"boom\"]"))
+        .startsWith("ERR io.clusterclient.RemoteInvocationException ")
+        .contains("\"remoteClass\":\"EchoError\"")
+        .contains("\"remoteMessage\":\"boom\"")
+        .contains("\"code\":\"E_ECHO\"");
+  }
+}
