@@ -26,9 +26,9 @@ import java.util.Objects;
  *
  * <p>Values are written and read as their declared type (a parameter's or return type), so generic
  * types such as {@code List<Map<String, Integer>>} come back typed; a value declared {@code Object}
- * comes back as JSON's plain shapes (maps, lists, strings, numbers, booleans, null). {@code void} and
- * {@code Void} write {@code null} and read as null; an empty application object (Node.js sends none
- * for {@code undefined}) reads as null, or as a primitive's default.
+ * comes back as JSON's plain shapes (maps, lists, strings, numbers, booleans, null). {@code void}
+ * and {@code Void} write {@code null} and read as null; an empty application object (Node.js sends
+ * none for {@code undefined}) reads as null, or as a primitive's default.
  *
  * <p>Hardened, because the bytes come from any local process that can reach the port: default
  * typing is never enabled and a mapper that has it is refused, since it lets the input name any

@@ -16,10 +16,10 @@ import java.util.Objects;
  * type}) and carries its routing fields.
  *
  * <p>Written as compact JSON with the members in the order the original writes them ({@code type},
- * then {@code method, argLength, oneway, success, channelName, key, reg}; each type uses only its own
- * fields), absent members omitted, exactly as {@code JSON.stringify} prints them. The Java-only
- * member {@code sig} (the Java signature of an invoked method, to tell overloads apart) comes last; a
- * Node.js peer ignores it. Unknown members of a parsed object are ignored.
+ * then {@code method, argLength, oneway, success, channelName, key, reg}; each type uses only its
+ * own fields), absent members omitted, exactly as {@code JSON.stringify} prints them. The Java-only
+ * member {@code sig} (the Java signature of an invoked method, to tell overloads apart) comes last;
+ * a Node.js peer ignores it. Unknown members of a parsed object are ignored.
  *
  * <p>Immutable and thread-safe. The {@code reg} node is copied on the way in; treat the node {@link
  * #reg()} returns as read-only.
@@ -56,8 +56,8 @@ public final class ConnObject {
   public static final String SUBSCRIBE_RESULT_RES = "subscribe_result_res";
 
   /**
-   * Most arguments an invoke may declare: a Java method has at most 255 parameters, so more can only
-   * be a corrupt or hostile packet.
+   * Most arguments an invoke may declare: a Java method has at most 255 parameters, so more can
+   * only be a corrupt or hostile packet.
    */
   public static final int MAX_ARG_LENGTH = 255;
 
@@ -390,7 +390,12 @@ public final class ConnObject {
 
   private static CorruptedFrameException wrongType(String name, String expected, JsonNode node) {
     return new CorruptedFrameException(
-        "connection object member \"" + name + "\" must be " + expected + " but is " + describe(node));
+        "connection object member \""
+            + name
+            + "\" must be "
+            + expected
+            + " but is "
+            + describe(node));
   }
 
   /** Describes a node for an error message without echoing an unbounded amount of peer input. */

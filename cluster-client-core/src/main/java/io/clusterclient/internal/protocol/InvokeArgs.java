@@ -21,7 +21,7 @@ public final class InvokeArgs {
 
   private InvokeArgs() {}
 
-  /** Writes one argument's bytes. */
+  /** Writes one argument's bytes; called on the thread that calls {@link #encode}, in order. */
   @FunctionalInterface
   public interface ArgWriter {
     /**
@@ -115,7 +115,8 @@ public final class InvokeArgs {
     if (offset != end) {
       throw new CorruptedFrameException(
           String.format(
-              "%d bytes left over after the %d declared invoke arguments", end - offset, argLength));
+              "%d bytes left over after the %d declared invoke arguments",
+              end - offset, argLength));
     }
     return args;
   }

@@ -14,22 +14,22 @@ import java.util.Map;
  * Writes a {@link JsonNode} as compact JSON text, character for character as Node.js's {@code
  * JSON.stringify} prints the same value. Jackson's own writer is close but not equal (it prints
  * {@code 1.0E-7} where JavaScript prints {@code 1e-7}, escapes control characters in upper case and
- * rejects lone surrogates), and subscription keys are compared as strings across languages, so
- * near is not enough.
+ * does not escape lone surrogates as JavaScript does), and subscription keys are compared as strings
+ * across languages, so near is not enough.
  *
  * <p>Two modes:
  *
  * <ul>
  *   <li>{@linkplain #KEY key mode} prints the value as a Node.js process would print it after
- *       {@code JSON.parse}: integers beyond 2^53 are rounded to the nearest double (JavaScript has no
- *       other number), and object keys that are array indices ("0" to "4294967294") come first in
- *       ascending order, as JavaScript enumerates them.
- *   <li>{@linkplain #WIRE wire mode} keeps integers exact and keys in the order given, so a Java peer
- *       loses nothing; a Node.js peer parses both modes to the same value.
+ *       {@code JSON.parse}: integers beyond 2^53 are rounded to the nearest double (JavaScript has
+ *       no other number), and object keys that are array indices ("0" to "4294967294") come first
+ *       in ascending order, as JavaScript enumerates them.
+ *   <li>{@linkplain #WIRE wire mode} keeps integers exact and keys in the order given, so a Java
+ *       peer loses nothing; a Node.js peer parses both modes to the same value.
  * </ul>
  *
  * <p>Numbers that are not integers, and integers in key mode, use JavaScript's Number::toString:
- * the shortest decimal that reads back to the same double, plain between 1e-7 and 1e21 and in
+ * the shortest decimal that reads back to the same double, plain from 1e-6 up to 1e21 and in
  * exponent form ({@code 1e+21}, {@code 1.5e-7}) outside. NaN and infinities print {@code null}, -0
  * prints {@code 0}. A float node prints the double nearest to its shortest decimal ({@code 0.1f} as
  * {@code 0.1}), as Jackson does.
@@ -228,8 +228,9 @@ final class JsJson {
 
   /**
    * Returns the decimal with the fewest significant digits that reads back as {@code d}, choosing
-   * the closest one when several have that many digits: the digits of ECMAScript's Number::toString.
-   * Double.toString is not always shortest before JDK 19, so this does not rely on it.
+   * the closest one when several have that many digits: the digits of ECMAScript's
+   * Number::toString. Double.toString is not always shortest before JDK 19, so this does not rely
+   * on it.
    */
   private static BigDecimal shortestDecimal(double d) {
     BigDecimal exact = new BigDecimal(d);

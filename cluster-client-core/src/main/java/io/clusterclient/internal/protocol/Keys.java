@@ -3,7 +3,8 @@ package io.clusterclient.internal.protocol;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * Computes subscription keys: {@code "$$inner$$__"} followed by the compact JSON of the {@code reg}.
+ * Computes subscription keys: {@code "$$inner$$__"} followed by the compact JSON of the {@code
+ * reg}.
  *
  * <p>A leader recomputes the key from the {@code reg} it parsed and pushes {@code subscribe_result}
  * under that key; a follower delivers by comparing it with the key it computed itself. A Node.js
@@ -15,12 +16,12 @@ import com.fasterxml.jackson.databind.JsonNode;
  *   <li>no spaces; object keys in the order given, except that keys which are array indices ("0" to
  *       "4294967294") come first in ascending numeric order, as JavaScript enumerates them;
  *   <li>strings escape only {@code "}, {@code \}, control characters below 0x20 ({@code \b \f \n \r
- *       \t} short forms, otherwise {@code \}{@code u00xx} in lower case) and lone surrogates;
- *       other non-ASCII characters are written as they are;
+ *       \t} short forms, otherwise {@code \}{@code u00xx} in lower case) and lone surrogates; other
+ *       non-ASCII characters are written as they are;
  *   <li>numbers as JavaScript's Number::toString: integers up to 2^53 exactly, larger integers
  *       rounded to the nearest double and printed as JavaScript would ({@code 12345678901234567890}
  *       becomes {@code 12345678901234567000}), non-integral numbers as the shortest decimal that
- *       reads back as the same double, with JavaScript's exponent form outside [1e-7, 1e21) ({@code
+ *       reads back as the same double, with JavaScript's exponent form outside [1e-6, 1e21) ({@code
  *       1e-7}, {@code 1e+21}, never Java's {@code 1.0E-7}); NaN and infinities as {@code null}, -0
  *       as {@code 0}.
  * </ul>

@@ -10,11 +10,11 @@ import java.util.Objects;
  * timeout, two lengths), a JSON {@link ConnObject} and an opaque application object made by the
  * codec.
  *
- * <p>The packet owns its application buffer: its reference count is the buffer's, and releasing
- * the packet releases the buffer. Whoever receives a packet from a pipeline must release it.
+ * <p>The packet owns its application buffer: its reference count is the buffer's, and releasing the
+ * packet releases the buffer. Whoever receives a packet from a pipeline must release it.
  *
- * <p>Not thread-safe as to the buffer's reader index (as with any {@link ByteBuf}); the other fields
- * are immutable.
+ * <p>Not thread-safe as to the buffer's reader index (as with any {@link ByteBuf}); the other
+ * fields are immutable.
  */
 public final class Packet implements ReferenceCounted {
   /** The only protocol version there is. */

@@ -13,11 +13,11 @@ import java.util.List;
  * Decodes bytes into {@link Packet}s.
  *
  * <p>The original decodes whatever lengths it is given; this decoder validates the header before it
- * waits for, or buffers, a single byte of the body, so a bad or hostile peer cannot make it allocate
- * more than {@code maxFrameLength}. It throws {@link TooLongFrameException} for sizes over a limit
- * and {@link CorruptedFrameException} for anything else that is not the protocol. After the first
- * error it discards every further byte: once framing is lost nothing after it can be trusted, and
- * the connection is expected to be closed by the exception handler.
+ * waits for, or buffers, a single byte of the body, so a bad or hostile peer cannot make it
+ * allocate more than {@code maxFrameLength}. It throws {@link TooLongFrameException} for sizes over
+ * a limit and {@link CorruptedFrameException} for anything else that is not the protocol. After the
+ * first error it discards every further byte: once framing is lost nothing after it can be trusted,
+ * and the connection is expected to be closed by the exception handler.
  *
  * <p>The application object of an emitted packet is a retained slice of the received bytes (no
  * copy); whoever consumes the packet releases it.
@@ -84,13 +84,16 @@ public final class PacketDecoder extends ByteToMessageDecoder {
     if (version != Packet.VERSION) {
       throw new CorruptedFrameException(
           String.format(
-              "unsupported protocol version %d (expected %d): the peer does not speak cluster-client",
+              "unsupported protocol version %d (expected %d): the peer does not speak"
+                  + " cluster-client",
               version, Packet.VERSION));
     }
     int kind = in.getUnsignedByte(start + 1);
     if (kind != 0 && kind != 1) {
       throw new CorruptedFrameException(
-          "invalid request/response flag " + kind + " (expected 0 for a request, 1 for a response)");
+          "invalid request/response flag "
+              + kind
+              + " (expected 0 for a request, 1 for a response)");
     }
     long id = in.getLong(start + 4);
     int timeout = in.getInt(start + 12);

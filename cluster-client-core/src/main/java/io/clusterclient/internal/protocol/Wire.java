@@ -10,9 +10,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
  * Holds the one Jackson {@link ObjectMapper} that reads connection objects.
  *
  * <p>Connection objects come from any local process that can reach the port, so the mapper is
- * hardened: bounded nesting, string and number lengths (a peer cannot make us build a huge
- * {@code BigInteger} or recurse deeply), no default typing and no modules, so the input can never
- * name a class to instantiate. It is only ever used to build trees ({@code readTree}), never to bind
+ * hardened: bounded nesting, string and number lengths (a peer cannot make us build a huge {@code
+ * BigInteger} or recurse deeply), no default typing and no modules, so the input can never name a
+ * class to instantiate. It is only ever used to build trees ({@code readTree}), never to bind
  * classes.
  *
  * <p>Thread-safe: the mapper is configured once, before publication, and never changed.
