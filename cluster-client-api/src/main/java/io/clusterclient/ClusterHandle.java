@@ -1,6 +1,7 @@
 package io.clusterclient;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * Controls one instance made by {@link ClusterClientBuilder#create}: its readiness, its role and its
@@ -50,6 +51,29 @@ public interface ClusterHandle extends AutoCloseable {
   default boolean isLeader() {
     return role().isLeader();
   }
+
+  /**
+   * Adds a listener of role changes and errors, run on a cluster-client worker thread.
+   *
+   * @param listener the listener
+   */
+  void addListener(ClusterListener listener);
+
+  /**
+   * Adds a listener of role changes and errors, run on the given executor.
+   *
+   * @param listener the listener
+   * @param executor where to run it; events reach one listener in order when the executor is
+   *     single-threaded
+   */
+  void addListener(ClusterListener listener, Executor executor);
+
+  /**
+   * Removes a listener; closing the handle removes its listeners too.
+   *
+   * @param listener the listener
+   */
+  void removeListener(ClusterListener listener);
 
   /**
    * Closes this instance. When it is the last open instance of its name in this process, the process

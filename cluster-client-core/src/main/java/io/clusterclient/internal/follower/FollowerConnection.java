@@ -1,5 +1,6 @@
 package io.clusterclient.internal.follower;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.clusterclient.ClusterCodec;
 import io.clusterclient.ClusterException;
 import io.clusterclient.ClusterOptions;
@@ -20,6 +21,7 @@ import io.clusterclient.internal.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -307,6 +309,24 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   }
 
   @Override
+  public void subscribe(String key, JsonNode reg) {
+    writeOneway(ConnObject.subscribe(key, reg));
+  }
+
+  @Override
+  public void unsubscribe(String key, JsonNode reg) {
+    writeOneway(ConnObject.unSubscribe(key, reg));
+  }
+
+  private void writeOneway(ConnObject conn) {
+    Channel ch = channel;
+    if (ch.isActive()) {
+      // A lost write is replayed: the next leader receives every subscription again.
+      ch.writeAndFlush(Packet.request(nextId(), timeoutMillis, conn, Unpooled.EMPTY_BUFFER));
+    }
+  }
+
+  @Override
   public void invokeOneway(MethodInfo info, Object[] args) {
     ByteBuf app = encodeArgs(info, args);
     Channel ch = channel;
@@ -368,8 +388,15 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       }
       return; // late answer after a timeout: dropped
     }
-    String type = packet.conn().type();
-    LOG.debug("[cluster-client:{}] ignoring '{}' from {}", session.name(), type, leader);
+    ConnObject conn = packet.conn();
+    if (ConnObject.SUBSCRIBE_RESULT.equals(conn.type()) && conn.key() != null) {
+      byte[] value = ByteBufUtil.getBytes(packet.app());
+      ctx.writeAndFlush(
+          Packet.response(packet.id(), 0, ConnObject.subscribeResultRes(), Unpooled.EMPTY_BUFFER));
+      session.push(conn.key(), value);
+      return;
+    }
+    LOG.debug("[cluster-client:{}] ignoring '{}' from {}", session.name(), conn.type(), leader);
   }
 
   @Override

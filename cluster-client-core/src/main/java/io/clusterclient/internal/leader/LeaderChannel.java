@@ -6,7 +6,12 @@ import io.clusterclient.DelegateType;
 import io.clusterclient.ProtocolException;
 import io.clusterclient.RealClientFactory;
 import io.clusterclient.Role;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.clusterclient.internal.SerialExecutor;
+import io.clusterclient.internal.codec.Regs;
 import io.clusterclient.internal.codec.RemoteErrors;
+import io.clusterclient.internal.protocol.Keys;
+import io.clusterclient.internal.proxy.ListenerType;
 import io.clusterclient.internal.protocol.ConnObject;
 import io.clusterclient.internal.protocol.InvokeArgs;
 import io.clusterclient.internal.protocol.Packet;
@@ -19,8 +24,12 @@ import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
+import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +39,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,9 +56,38 @@ public final class LeaderChannel implements Backend {
   private final MethodTable table;
   private final ClusterCodec codec;
   private final Executor worker;
+  private final Executor localOneways;
   private final CompletableFuture<Object> realClient = new CompletableFuture<>();
   private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
+  private final Map<String, Topic> topics = new HashMap<>();
+  private final Map<ServerConnection, Sink> remoteSinks = new ConcurrentHashMap<>();
+  private final Sink localSink;
+  private final AtomicLong pushIds = new AtomicLong();
+  private final boolean broadcast;
+  private final int pushTimeoutMillis;
   private volatile boolean closed;
+
+  /** Where the values of a registration go: this process, or one follower. */
+  @FunctionalInterface
+  interface Sink {
+    void push(String key, byte[] value);
+  }
+
+  /** One registration key: subscribed upstream once, whatever the number of processes. */
+  private static final class Topic {
+    final String key;
+    final JsonNode reg;
+    final List<Sink> sinks = new ArrayList<>();
+    byte[] latest;
+    Object regValue;
+    Object upstreamListener;
+    int next;
+
+    Topic(String key, JsonNode reg) {
+      this.key = key;
+      this.reg = reg;
+    }
+  }
 
   private LeaderChannel(ClientSession session, LeaderServer server) {
     this.session = session;
@@ -56,6 +95,10 @@ public final class LeaderChannel implements Backend {
     this.table = session.table();
     this.codec = session.codec();
     this.worker = session.runtime().worker();
+    this.localOneways = new SerialExecutor(worker);
+    this.localSink = session::push;
+    this.broadcast = session.options().broadcast();
+    this.pushTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, session.options().responseTimeout().toMillis());
   }
 
   /**
@@ -154,7 +197,7 @@ public final class LeaderChannel implements Backend {
 
   @Override
   public void invokeOneway(MethodInfo info, Object[] args) {
-    worker.execute(
+    localOneways.execute(
         () -> {
           try {
             Object result = callReal(info, args);
@@ -162,14 +205,20 @@ public final class LeaderChannel implements Backend {
               ((CompletionStage<?>) result)
                   .whenComplete((v, e) -> {
                     if (e != null) {
-                      LOG.warn("[cluster-client:{}] oneway {} failed", name(), info.description(), e);
+                      onewayFailed(info.description(), "this process", RemoteErrors.unwrap(e));
                     }
                   });
             }
           } catch (Throwable t) {
-            LOG.warn("[cluster-client:{}] oneway {} failed", name(), info.description(), t);
+            onewayFailed(info.description(), "this process", t);
           }
         });
+  }
+
+  /** Nobody waits for a oneway call: its failure goes to this process's error listeners. */
+  private void onewayFailed(String what, String from, Throwable error) {
+    session.reportError(
+        new ClusterException("oneway " + what + " from " + from + " failed on the leader: " + error, error));
   }
 
   private Object callReal(MethodInfo info, Object[] args) throws Throwable {
@@ -199,7 +248,7 @@ public final class LeaderChannel implements Backend {
             return;
           }
           if (err == null) {
-            connection.bind(this);
+            connection.bind(this, worker);
             connections.add(connection);
           }
           connection.write(Packet.response(id, timeout, ConnObject.registerChannelRes(), app));
@@ -211,6 +260,197 @@ public final class LeaderChannel implements Backend {
 
   void disconnected(ServerConnection connection) {
     connections.remove(connection);
+    Sink sink = remoteSinks.remove(connection);
+    if (sink != null) {
+      List<Topic> emptied = new ArrayList<>();
+      synchronized (topics) {
+        for (Topic t : new ArrayList<>(topics.values())) {
+          if (t.sinks.remove(sink) && t.sinks.isEmpty()) {
+            topics.remove(t.key);
+            emptied.add(t);
+          }
+        }
+      }
+      for (Topic t : emptied) {
+        worker.execute(() -> unsubscribeUpstream(t));
+      }
+    }
+  }
+
+  private Sink remoteSink(ServerConnection connection) {
+    return remoteSinks.computeIfAbsent(
+        connection,
+        c ->
+            (key, value) ->
+                c.write(
+                    Packet.request(
+                        nextPushId(),
+                        pushTimeoutMillis,
+                        ConnObject.subscribeResult(key),
+                        Unpooled.wrappedBuffer(value))));
+  }
+
+  private long nextPushId() {
+    return pushIds.updateAndGet(i -> i >= (1L << 30) ? 1 : i + 1);
+  }
+
+  // ---- subscriptions ----
+
+  @Override
+  public void subscribe(String key, JsonNode reg) {
+    addSink(localSink, key, reg);
+  }
+
+  @Override
+  public void unsubscribe(String key, JsonNode reg) {
+    removeSink(localSink, key);
+  }
+
+  private void addSink(Sink sink, String key, JsonNode reg) {
+    Topic topic;
+    boolean first;
+    byte[] latest;
+    synchronized (topics) {
+      topic = topics.get(key);
+      first = topic == null;
+      if (first) {
+        topic = new Topic(key, reg);
+        topics.put(key, topic);
+      }
+      if (!topic.sinks.contains(sink)) {
+        topic.sinks.add(sink);
+      }
+      latest = topic.latest;
+    }
+    if (first) {
+      Topic t = topic;
+      worker.execute(() -> subscribeUpstream(t));
+    } else if (latest != null && broadcast) {
+      sink.push(key, latest); // a late subscriber gets the latest value at once
+    }
+  }
+
+  private void removeSink(Sink sink, String key) {
+    Topic emptied = null;
+    synchronized (topics) {
+      Topic t = topics.get(key);
+      if (t != null && t.sinks.remove(sink) && t.sinks.isEmpty()) {
+        topics.remove(key);
+        emptied = t;
+      }
+    }
+    if (emptied != null) {
+      Topic t = emptied;
+      worker.execute(() -> unsubscribeUpstream(t));
+    }
+  }
+
+  private void subscribeUpstream(Topic topic) {
+    List<MethodInfo> subscribers = table.ofKind(DelegateType.SUBSCRIBE);
+    if (subscribers.isEmpty()) {
+      session.reportError(new ClusterException(
+          "a process subscribed " + topic.reg + ", but " + table.type().getName()
+              + " has no method delegated as SUBSCRIBE"));
+      return;
+    }
+    MethodInfo sub = subscribers.get(0);
+    ListenerType type = sub.listener();
+    try {
+      Object regValue = Regs.fromTree(topic.reg, sub.parameterTypes()[0]);
+      Object listener =
+          Proxy.newProxyInstance(
+              type.type().getClassLoader(),
+              new Class<?>[] {type.type()},
+              (proxy, method, args) -> {
+                if (method.equals(type.method())) {
+                  onUpstreamValue(topic, args[0], type);
+                  return RealClients.defaultValue(method.getReturnType());
+                }
+                switch (method.getName()) {
+                  case "equals":
+                    return proxy == args[0];
+                  case "hashCode":
+                    return System.identityHashCode(proxy);
+                  case "toString":
+                    return "cluster-client listener of " + topic.key;
+                  default:
+                    return InvocationHandler.invokeDefault(proxy, method, args);
+                }
+              });
+      synchronized (topics) {
+        topic.regValue = regValue;
+        topic.upstreamListener = listener;
+      }
+      sub.method().invoke(real(), regValue, listener);
+    } catch (Throwable t) {
+      Throwable cause = RemoteErrors.unwrap(t);
+      session.reportError(new ClusterException(
+          "the real client's " + sub.description() + " failed for " + topic.reg + ": " + cause, cause));
+    }
+  }
+
+  private void onUpstreamValue(Topic topic, Object value, ListenerType type) {
+    byte[] bytes;
+    try {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      codec.encode(value, type.valueType(), out);
+      bytes = out.toByteArray();
+    } catch (IOException | RuntimeException e) {
+      session.reportError(new ClusterException(
+          "cannot encode the value pushed for " + topic.reg + ": " + e.getMessage(), e));
+      return;
+    }
+    List<Sink> targets;
+    synchronized (topics) {
+      if (topics.get(topic.key) != topic) {
+        return; // unsubscribed meanwhile
+      }
+      topic.latest = bytes;
+      if (broadcast) {
+        targets = new ArrayList<>(topic.sinks);
+      } else if (topic.sinks.isEmpty()) {
+        return;
+      } else {
+        // One process per value, in turn; closed connections have already left the list.
+        targets = List.of(topic.sinks.get(Math.floorMod(topic.next++, topic.sinks.size())));
+      }
+    }
+    for (Sink sink : targets) {
+      sink.push(topic.key, bytes);
+    }
+  }
+
+  private void unsubscribeUpstream(Topic topic) {
+    if (closed) {
+      return;
+    }
+    Object regValue;
+    Object listener;
+    synchronized (topics) {
+      regValue = topic.regValue;
+      listener = topic.upstreamListener;
+    }
+    if (listener == null) {
+      return; // never subscribed upstream
+    }
+    // The original never unsubscribes upstream; here the last process leaving ends the subscription.
+    for (MethodInfo u : table.ofKind(DelegateType.UNSUBSCRIBE)) {
+      try {
+        if (u.parameterCount() == 2 && u.listener().type().isInstance(listener)) {
+          u.method().invoke(real(), regValue, listener);
+          return;
+        }
+        if (u.parameterCount() == 1) {
+          u.method().invoke(real(), regValue);
+          return;
+        }
+      } catch (Throwable t) {
+        Throwable cause = RemoteErrors.unwrap(t);
+        session.reportError(new ClusterException(
+            "the real client's " + u.description() + " failed for " + topic.reg + ": " + cause, cause));
+        return;
+      }
+    }
   }
 
   /** A packet from a registered follower; this method owns (and releases) it. Runs on I/O. */
@@ -227,9 +467,29 @@ public final class LeaderChannel implements Backend {
       connection.write(Packet.response(id, timeout, ConnObject.heartbeatRes(), Unpooled.EMPTY_BUFFER));
       return;
     }
+    if (ConnObject.SUBSCRIBE.equals(type) || ConnObject.UN_SUBSCRIBE.equals(type)) {
+      JsonNode reg = packet.conn().reg();
+      packet.release();
+      if (reg == null) {
+        LOG.warn("[cluster-client:{}] {} without reg from {}; ignored", name(), type, connection);
+        return;
+      }
+      // The key is recomputed from reg, as the original does: a peer cannot make them disagree.
+      String key = Keys.subscriptionKey(reg);
+      if (ConnObject.SUBSCRIBE.equals(type)) {
+        addSink(remoteSink(connection), key, reg);
+      } else {
+        removeSink(remoteSink(connection), key);
+      }
+      return;
+    }
     if (ConnObject.INVOKE.equals(type)) {
+      // Oneway calls of one follower run in the order sent (publish then unpublish must not swap);
+      // calls that are answered run concurrently: their caller waits for the answer anyway.
+      Executor executor =
+          Boolean.TRUE.equals(packet.conn().oneway()) ? connection.oneways() : worker;
       try {
-        worker.execute(() -> serveInvoke(connection, packet));
+        executor.execute(() -> serveInvoke(connection, packet));
       } catch (RejectedExecutionException e) {
         packet.release();
         connection.drop("leader is shutting down");
@@ -335,7 +595,7 @@ public final class LeaderChannel implements Backend {
       Throwable error) {
     String what = info == null ? method : info.description();
     if (oneway) {
-      LOG.warn("[cluster-client:{}] oneway {} from {} failed", name(), what, connection, error);
+      onewayFailed(what, connection.toString(), error);
       return;
     }
     LOG.debug("[cluster-client:{}] {} from {} failed", name(), what, connection, error);
@@ -390,6 +650,9 @@ public final class LeaderChannel implements Backend {
       c.channel().close();
     }
     connections.clear();
+    synchronized (topics) {
+      topics.clear();
+    }
     Object real = realClient.getNow(null);
     if (real != null) {
       closeReal(real);

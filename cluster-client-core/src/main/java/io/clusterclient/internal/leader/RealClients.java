@@ -73,13 +73,14 @@ public final class RealClients {
   }
 
   /**
-   * The zero of a primitive type, for arguments a JavaScript caller left out.
+   * The zero of a primitive type: for arguments a JavaScript caller left out, and for what a listener
+   * proxy returns.
    *
    * @param c a type
    * @return its default value, or null for reference types
    */
   static Object defaultValue(Class<?> c) {
-    if (!c.isPrimitive()) {
+    if (!c.isPrimitive() || c == void.class) {
       return null;
     }
     return java.lang.reflect.Array.get(java.lang.reflect.Array.newInstance(c, 1), 0);

@@ -1,5 +1,6 @@
 package io.clusterclient.internal.leader;
 
+import io.clusterclient.internal.SerialExecutor;
 import io.clusterclient.internal.protocol.ConnObject;
 import io.clusterclient.internal.protocol.Packet;
 import io.netty.channel.Channel;
@@ -8,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +24,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
   private final long idleMillis;
   private volatile Channel channel;
   private volatile LeaderChannel leader;
+  private volatile SerialExecutor oneways;
 
   ServerConnection(LeaderServer server, long idleMillis) {
     this.server = server;
@@ -37,8 +40,14 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
     return ch != null && ch.isActive();
   }
 
-  void bind(LeaderChannel leader) {
+  void bind(LeaderChannel leader, Executor worker) {
+    this.oneways = new SerialExecutor(worker);
     this.leader = leader;
+  }
+
+  /** Runs this follower's oneway calls one after another, in the order they were sent. */
+  Executor oneways() {
+    return oneways;
   }
 
   ChannelFuture write(Packet packet) {

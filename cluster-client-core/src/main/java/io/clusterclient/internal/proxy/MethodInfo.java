@@ -21,6 +21,7 @@ public final class MethodInfo {
   private final ReturnKind returnKind;
   private final Type resultType;
   private final String description;
+  private final ListenerType listener;
 
   MethodInfo(Method method, DelegateType kind, boolean overridden, Object overrideValue, String sig) {
     this.method = method;
@@ -32,6 +33,11 @@ public final class MethodInfo {
     this.returnKind = ReturnKind.of(method);
     this.resultType = resultTypeOf(method, returnKind);
     this.description = describe(method);
+    this.listener =
+        (kind == DelegateType.SUBSCRIBE || kind == DelegateType.UNSUBSCRIBE)
+                && method.getParameterCount() == 2
+            ? ListenerType.of(method, parameterTypes[1])
+            : null;
   }
 
   private static Type resultTypeOf(Method method, ReturnKind kind) {
@@ -134,6 +140,11 @@ public final class MethodInfo {
   /** @return whether the call is sent without waiting for an answer */
   public boolean isOneway() {
     return kind == DelegateType.INVOKE_ONEWAY || kind == DelegateType.PUBLISH;
+  }
+
+  /** @return the listener parameter of a subscribe or unsubscribe method, or null */
+  public ListenerType listener() {
+    return listener;
   }
 
   /** @return a short readable signature such as {@code Registry.getData(String)} */

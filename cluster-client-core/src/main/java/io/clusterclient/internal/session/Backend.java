@@ -40,6 +40,22 @@ public interface Backend {
   void invokeOneway(MethodInfo info, Object[] args);
 
   /**
+   * Asks the leader to push the values of a registration to this process. Idempotent per key.
+   *
+   * @param key the registration key
+   * @param reg the registration as JSON
+   */
+  void subscribe(String key, com.fasterxml.jackson.databind.JsonNode reg);
+
+  /**
+   * Tells the leader that this process has no listener left for a registration.
+   *
+   * @param key the registration key
+   * @param reg the registration as JSON
+   */
+  void unsubscribe(String key, com.fasterxml.jackson.databind.JsonNode reg);
+
+  /**
    * Describes where calls go, for messages: {@code leader pid 123 on 127.0.0.1:7777}.
    *
    * @return a short description

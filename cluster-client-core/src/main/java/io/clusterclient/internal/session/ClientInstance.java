@@ -1,6 +1,7 @@
 package io.clusterclient.internal.session;
 
 import io.clusterclient.ClusterHandle;
+import io.clusterclient.ClusterListener;
 import io.clusterclient.NotDelegatedException;
 import io.clusterclient.Role;
 import io.clusterclient.internal.proxy.MethodInfo;
@@ -9,7 +10,9 @@ import io.clusterclient.internal.proxy.ProxyFactory;
 import io.clusterclient.internal.proxy.ReturnKind;
 import io.clusterclient.spi.ClusterProxy;
 import java.lang.reflect.Method;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -68,23 +71,31 @@ public final class ClientInstance extends ProxyDispatcher implements ClusterHand
       case INVOKE:
         return session.invoke(info, args);
       case INVOKE_ONEWAY:
-      case PUBLISH:
         session.invokeOneway(info, args);
-        return voidResult(info);
+        return voidResult(info, self);
+      case PUBLISH:
+        session.publish(info, args);
+        return voidResult(info, self);
       case SUBSCRIBE:
+        session.subscribe(info, args);
+        return voidResult(info, self);
       case UNSUBSCRIBE:
-        throw new UnsupportedOperationException(
-            info.description() + ": subscriptions are not shared yet in this version");
+        session.unsubscribe(info, args);
+        return voidResult(info, self);
       case CLOSE:
         close();
-        return voidResult(info);
+        return voidResult(info, self);
       default:
         throw new IllegalStateException("unknown kind " + info.kind());
     }
   }
 
-  private static Object voidResult(MethodInfo info) {
-    return info.returnKind() == ReturnKind.FUTURE ? CompletableFuture.completedFuture(null) : null;
+  private static Object voidResult(MethodInfo info, Object self) {
+    if (info.returnKind() == ReturnKind.FUTURE) {
+      return CompletableFuture.completedFuture(null);
+    }
+    // Like the original, subscribe(...) and publish(...) may return the client for chaining.
+    return info.method().getReturnType().isInstance(self) ? self : null;
   }
 
   private Object objectMethod(Object self, Method method, Object[] args) {
@@ -128,8 +139,25 @@ public final class ClientInstance extends ProxyDispatcher implements ClusterHand
   }
 
   @Override
+  public void addListener(ClusterListener listener) {
+    addListener(listener, session.callbackExecutor());
+  }
+
+  @Override
+  public void addListener(ClusterListener listener, Executor executor) {
+    session.addListener(this, Objects.requireNonNull(listener, "listener"),
+        Objects.requireNonNull(executor, "executor"));
+  }
+
+  @Override
+  public void removeListener(ClusterListener listener) {
+    session.removeListener(this, Objects.requireNonNull(listener, "listener"));
+  }
+
+  @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      session.removeListener(this, null);
       session.release();
     }
   }

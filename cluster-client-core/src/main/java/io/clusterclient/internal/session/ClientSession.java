@@ -1,6 +1,9 @@
 package io.clusterclient.internal.session;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.clusterclient.ClusterClosedException;
+import io.clusterclient.ClusterHandle;
+import io.clusterclient.ClusterListener;
 import io.clusterclient.ClusterCodec;
 import io.clusterclient.ClusterConfigurationException;
 import io.clusterclient.ClusterException;
@@ -8,7 +11,10 @@ import io.clusterclient.ClusterOptions;
 import io.clusterclient.ClusterTimeoutException;
 import io.clusterclient.Role;
 import io.clusterclient.internal.ClusterRuntime;
+import io.clusterclient.internal.SerialExecutor;
 import io.clusterclient.internal.codec.JsonCodec;
+import io.clusterclient.internal.codec.Regs;
+import io.clusterclient.internal.protocol.Keys;
 import io.clusterclient.internal.codec.RemoteErrors;
 import io.clusterclient.internal.proxy.MethodInfo;
 import io.clusterclient.internal.proxy.MethodTable;
@@ -17,6 +23,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +48,8 @@ public final class ClientSession {
   private final ClusterRuntime runtime;
   private final Executor callbackExecutor;
   private final Object lock = new Object();
+  private final Subscriptions subscriptions;
+  private final CopyOnWriteArrayList<ListenerRegistration> listeners = new CopyOnWriteArrayList<>();
 
   private volatile CompletableFuture<Backend> current = new CompletableFuture<>();
   private volatile Backend backend;
@@ -59,7 +68,12 @@ public final class ClientSession {
     this.runtime = ClusterRuntime.acquire();
     this.callbackExecutor = options.callbackExecutor().orElse(runtime.worker());
     this.port = key.port();
+    this.subscriptions =
+        new Subscriptions(codec, new SerialExecutor(callbackExecutor), this::reportError);
   }
+
+  private record ListenerRegistration(
+      ClusterHandle handle, ClusterListener listener, Executor executor) {}
 
   void start() {
     runtime.worker().execute(this::elect);
@@ -88,6 +102,8 @@ public final class ClientSession {
     }
     registry.remove(this);
     current.completeExceptionally(closedException());
+    fireRole(Role.CLOSED);
+    listeners.clear();
     try {
       if (b != null) {
         b.close();
@@ -107,20 +123,25 @@ public final class ClientSession {
         LOG.warn("[cluster-client:{}] {}", name(), t.getMessage());
       }
       round.completeExceptionally(t);
+      reportError(t);
       return;
     }
+    Backend elected = b;
     synchronized (lock) {
       if (!closed) {
         backend = b;
         b = null;
+        // Before ready again: the new leader gets every subscription, then every publish.
+        subscriptions.replay(elected);
       }
     }
     if (b != null) {
       b.close(); // closed while electing
       return;
     }
-    LOG.info("[cluster-client:{}] {} ({})", name(), backend.role(), backend.describe());
-    round.complete(backend);
+    LOG.info("[cluster-client:{}] {} ({})", name(), elected.role(), elected.describe());
+    fireRole(elected.role());
+    round.complete(elected);
   }
 
   /**
@@ -142,6 +163,7 @@ public final class ClientSession {
         name(),
         lost.describe(),
         cause == null ? "connection closed" : cause.getMessage());
+    fireRole(Role.ELECTING);
     runtime.worker().execute(this::elect);
   }
 
@@ -186,6 +208,78 @@ public final class ClientSession {
       throw e;
     } catch (Throwable t) {
       throw new ClusterException(t.getMessage(), t);
+    }
+  }
+
+  void subscribe(MethodInfo info, Object[] args) {
+    JsonNode reg = Regs.toTree(args[0], info.parameterTypes()[0]);
+    String key = Keys.subscriptionKey(reg);
+    synchronized (lock) {
+      if (subscriptions.add(key, reg, info, args[1]) && backend != null) {
+        backend.subscribe(key, reg);
+      }
+    }
+  }
+
+  void unsubscribe(MethodInfo info, Object[] args) {
+    JsonNode reg = Regs.toTree(args[0], info.parameterTypes()[0]);
+    String key = Keys.subscriptionKey(reg);
+    synchronized (lock) {
+      if (subscriptions.remove(key, args.length > 1 ? args[1] : null) && backend != null) {
+        backend.unsubscribe(key, reg);
+      }
+    }
+  }
+
+  void publish(MethodInfo info, Object[] args) {
+    String key = Keys.subscriptionKey(Regs.toTree(args[0], info.parameterTypes()[0]));
+    synchronized (lock) {
+      subscriptions.recordPublish(key, info, args);
+      if (backend != null) {
+        backend.invokeOneway(info, args);
+      }
+      // Without a leader now, the replay after the election sends it.
+    }
+  }
+
+  /**
+   * A value the leader pushed for a registration key; cached and handed to this process's listeners.
+   *
+   * @param key the registration key
+   * @param value the value's bytes, owned by the callee from now on
+   */
+  public void push(String key, byte[] value) {
+    subscriptions.push(key, value);
+  }
+
+  // ---- listeners ----
+
+  void addListener(ClusterHandle handle, ClusterListener listener, Executor executor) {
+    listeners.add(new ListenerRegistration(handle, listener, new SerialExecutor(executor)));
+  }
+
+  void removeListener(ClusterHandle handle, ClusterListener listener) {
+    listeners.removeIf(r -> r.handle == handle && (listener == null || r.listener == listener));
+  }
+
+  private void fireRole(Role role) {
+    for (ListenerRegistration r : listeners) {
+      r.executor.execute(() -> r.listener.roleChanged(r.handle, role));
+    }
+  }
+
+  /**
+   * Reports an error that no caller receives to the listeners, and to the log when there is none.
+   *
+   * @param error the error
+   */
+  public void reportError(Throwable error) {
+    if (listeners.isEmpty()) {
+      LOG.warn("[cluster-client:{}] {}", name(), error.getMessage(), error);
+      return;
+    }
+    for (ListenerRegistration r : listeners) {
+      r.executor.execute(() -> r.listener.error(r.handle, error));
     }
   }
 

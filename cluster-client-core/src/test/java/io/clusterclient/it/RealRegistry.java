@@ -1,0 +1,56 @@
+package io.clusterclient.it;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/** The real registry: an in-memory upstream. Records its constructions like {@link RealEchoService}. */
+public class RealRegistry implements Registry {
+  private final Map<String, List<String>> values = new LinkedHashMap<>();
+  private final Map<String, List<Consumer<List<String>>>> listeners = new LinkedHashMap<>();
+  private final List<String> log = new CopyOnWriteArrayList<>();
+
+  public RealRegistry() {
+    new RealEchoService("registry"); // appends to the constructions file
+  }
+
+  @Override
+  public synchronized void subscribe(Map<String, String> reg, Consumer<List<String>> listener) {
+    String id = reg.get("dataId");
+    log.add("subscribe:" + id);
+    listeners.computeIfAbsent(id, k -> new ArrayList<>()).add(listener);
+    List<String> current = values.get(id);
+    if (current != null) {
+      listener.accept(new ArrayList<>(current));
+    }
+  }
+
+  @Override
+  public synchronized void unSubscribe(Map<String, String> reg, Consumer<List<String>> listener) {
+    String id = reg.get("dataId");
+    log.add("unsubscribe:" + id);
+    List<Consumer<List<String>>> l = listeners.get(id);
+    if (l != null) {
+      l.remove(listener);
+    }
+  }
+
+  @Override
+  public synchronized void publish(Map<String, String> reg) {
+    String id = reg.get("dataId");
+    log.add("publish:" + id + "=" + reg.get("value"));
+    List<String> list = values.computeIfAbsent(id, k -> new ArrayList<>());
+    list.add(reg.get("value"));
+    for (Consumer<List<String>> l : listeners.getOrDefault(id, List.of())) {
+      l.accept(new ArrayList<>(list));
+    }
+  }
+
+  @Override
+  public List<String> upstreamLog() {
+    return new ArrayList<>(log);
+  }
+}

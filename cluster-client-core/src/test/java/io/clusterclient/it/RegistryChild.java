@@ -1,0 +1,99 @@
+package io.clusterclient.it;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clusterclient.ClusterClient;
+import io.clusterclient.ClusterHandle;
+import io.clusterclient.ClusterListener;
+import io.clusterclient.ClusterOptions;
+import io.clusterclient.Role;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A registry process for the subscription tests, driven by stdin. Arguments: {@code port}. Prints
+ * {@code READY <role>}, {@code ROLE <role>} on every change, {@code PUSH <dataId> <json>} per value.
+ * Commands: {@code sub <id>}, {@code unsub <id>}, {@code pub <id> <value>}, {@code log}, {@code
+ * role}, {@code exit}; each answered with {@code OK ...} or {@code ERR ...}.
+ */
+public final class RegistryChild {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private RegistryChild() {}
+
+  public static void main(String[] args) throws Exception {
+    Registry registry =
+        ClusterClient.of(Registry.class)
+            .options(
+                ClusterOptions.builder()
+                    .name("registry")
+                    .port(Integer.parseInt(args[0]))
+                    .heartbeatInterval(Duration.ofSeconds(2))
+                    .build())
+            .create(RealRegistry::new);
+    ClusterHandle handle = ClusterClient.handle(registry);
+    handle.addListener(
+        new ClusterListener() {
+          @Override
+          public void roleChanged(ClusterHandle h, Role role) {
+            System.out.println("ROLE " + role);
+          }
+
+          @Override
+          public void error(ClusterHandle h, Throwable error) {
+            System.out.println("ERROR_EVENT " + error.getMessage().replace('\n', ' '));
+          }
+        });
+    handle.ready().get(60, TimeUnit.SECONDS);
+    System.out.println("READY " + handle.role());
+    Map<String, Consumer<List<String>>> listeners = new HashMap<>();
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    String line;
+    while ((line = in.readLine()) != null && !line.equals("exit")) {
+      String[] p = line.split(" ", 3);
+      try {
+        switch (p[0]) {
+          case "sub":
+            Consumer<List<String>> l =
+                values -> {
+                  try {
+                    System.out.println("PUSH " + p[1] + " " + JSON.writeValueAsString(values));
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                };
+            listeners.put(p[1], l);
+            registry.subscribe(Map.of("dataId", p[1]), l);
+            System.out.println("OK sub " + p[1]);
+            break;
+          case "unsub":
+            registry.unSubscribe(Map.of("dataId", p[1]), listeners.remove(p[1]));
+            System.out.println("OK unsub " + p[1]);
+            break;
+          case "pub":
+            registry.publish(Map.of("dataId", p[1], "value", p[2]));
+            System.out.println("OK pub " + p[1]);
+            break;
+          case "log":
+            System.out.println("OK " + JSON.writeValueAsString(registry.upstreamLog()));
+            break;
+          case "role":
+            System.out.println("OK " + handle.role());
+            break;
+          default:
+            System.out.println("ERR bad command " + line);
+        }
+      } catch (RuntimeException e) {
+        System.out.println("ERR " + e.getClass().getName() + " " + String.valueOf(e.getMessage()).replace('\n', ' '));
+      }
+    }
+    handle.close();
+    System.out.println("BYE");
+  }
+}
