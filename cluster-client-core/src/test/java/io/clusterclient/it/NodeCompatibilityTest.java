@@ -57,6 +57,40 @@ class NodeCompatibilityTest {
             tag, node.peerCommand(role, port, "EchoService"), Map.of(), Path.of("target", "child-logs")));
   }
 
+  @Test
+  void aNodeFollowerSubscribesAndPublishesThroughAJavaLeader() {
+    int port = Ports.free();
+    TestProcess leader =
+        processes.add(ChildJvm.builder(RegistryChild.class).name("java-registry").args("" + port).start());
+    assertThat(leader.awaitLine("READY ", WAIT)).isEqualTo("READY LEADER");
+    TestProcess follower =
+        processes.add(
+            TestProcess.start(
+                "node-registry",
+                node.peerCommand("follower", port, "registry"),
+                Map.of(),
+                Path.of("target", "child-logs")));
+    follower.awaitLine("READY follower", WAIT);
+
+    // A Java listener and a Node listener on the same key: one upstream subscription.
+    leader.send("sub n1");
+    leader.awaitLine("OK sub n1", WAIT);
+    io.clusterclient.testing.Deadline.await("the leader's own subscription upstream", WAIT, () -> {
+      leader.send("log");
+      return leader.awaitLine("OK [", WAIT).contains("subscribe:n1");
+    });
+    follower.send("subscribe {\"dataId\":\"n1\"}");
+    follower.awaitLine("OK subscribe", WAIT);
+    follower.send("publish {\"dataId\":\"n1\",\"value\":\"from-node\"}");
+    follower.awaitLine("PUSH {\"dataId\":\"n1\"} [\"from-node\"]", WAIT);
+    leader.awaitLine("PUSH n1 [\"from-node\"]", WAIT);
+    leader.send("pub n1 from-java");
+    follower.awaitLine("PUSH {\"dataId\":\"n1\"} [\"from-node\",\"from-java\"]", WAIT);
+    leader.send("log");
+    assertThat(leader.awaitLine("OK [", WAIT))
+        .isEqualTo("OK [\"subscribe:n1\",\"publish:n1=from-node\",\"publish:n1=from-java\"]");
+  }
+
   private static String nodeCall(TestProcess p, String method, String args) {
     p.send("call " + method + " " + args);
     return p.awaitLine(l -> l.startsWith("RESULT " + method + " ") || l.startsWith("ERROR " + method + " "), WAIT);

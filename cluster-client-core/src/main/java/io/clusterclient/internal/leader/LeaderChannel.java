@@ -298,15 +298,19 @@ public final class LeaderChannel implements Backend {
 
   @Override
   public void subscribe(String key, JsonNode reg) {
-    addSink(localSink, key, reg);
+    addSink(localSink, key, reg, localOneways);
   }
 
   @Override
   public void unsubscribe(String key, JsonNode reg) {
-    removeSink(localSink, key);
+    removeSink(localSink, key, localOneways);
   }
 
-  private void addSink(Sink sink, String key, JsonNode reg) {
+  /**
+   * Adds a subscriber. The upstream call runs on the subscriber's serial executor, so that one
+   * process's subscribe, publish and unsubscribe reach the real client in the order it made them.
+   */
+  private void addSink(Sink sink, String key, JsonNode reg, Executor ordered) {
     Topic topic;
     boolean first;
     byte[] latest;
@@ -324,13 +328,13 @@ public final class LeaderChannel implements Backend {
     }
     if (first) {
       Topic t = topic;
-      worker.execute(() -> subscribeUpstream(t));
+      ordered.execute(() -> subscribeUpstream(t));
     } else if (latest != null && broadcast) {
       sink.push(key, latest); // a late subscriber gets the latest value at once
     }
   }
 
-  private void removeSink(Sink sink, String key) {
+  private void removeSink(Sink sink, String key, Executor ordered) {
     Topic emptied = null;
     synchronized (topics) {
       Topic t = topics.get(key);
@@ -341,7 +345,7 @@ public final class LeaderChannel implements Backend {
     }
     if (emptied != null) {
       Topic t = emptied;
-      worker.execute(() -> unsubscribeUpstream(t));
+      ordered.execute(() -> unsubscribeUpstream(t));
     }
   }
 
@@ -477,9 +481,9 @@ public final class LeaderChannel implements Backend {
       // The key is recomputed from reg, as the original does: a peer cannot make them disagree.
       String key = Keys.subscriptionKey(reg);
       if (ConnObject.SUBSCRIBE.equals(type)) {
-        addSink(remoteSink(connection), key, reg);
+        addSink(remoteSink(connection), key, reg, connection.oneways());
       } else {
-        removeSink(remoteSink(connection), key);
+        removeSink(remoteSink(connection), key, connection.oneways());
       }
       return;
     }

@@ -214,10 +214,25 @@ public final class ClientSession {
   void subscribe(MethodInfo info, Object[] args) {
     JsonNode reg = Regs.toTree(args[0], info.parameterTypes()[0]);
     String key = Keys.subscriptionKey(reg);
+    boolean first;
     synchronized (lock) {
-      if (subscriptions.add(key, reg, info, args[1]) && backend != null) {
+      first = subscriptions.add(key, reg, info, args[1]);
+      if (first && backend != null) {
         backend.subscribe(key, reg);
       }
+    }
+    Duration limit = options.subscribeTimeout().orElse(null);
+    if (first && limit != null) {
+      runtime.transport().group().schedule(
+          () -> {
+            if (!closed && !subscriptions.hasValueOrGone(key)) {
+              reportError(new ClusterTimeoutException(
+                  "no value for " + key + " within subscribeTimeout " + limit.toMillis()
+                      + " ms; a value that comes later is still delivered", limit));
+            }
+          },
+          limit.toMillis(),
+          TimeUnit.MILLISECONDS);
     }
   }
 

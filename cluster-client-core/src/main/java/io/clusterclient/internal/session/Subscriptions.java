@@ -121,6 +121,12 @@ final class Subscriptions {
     }
   }
 
+  /** @return whether a value arrived for the key, or the key is no longer subscribed */
+  boolean hasValueOrGone(String key) {
+    Topic topic = topics.get(key);
+    return topic == null || topic.latest != null;
+  }
+
   boolean isEmpty() {
     return topics.isEmpty() && published.isEmpty();
   }
