@@ -34,7 +34,7 @@ public final class RegistryChild {
                 ClusterOptions.builder()
                     .name("registry")
                     .port(Integer.parseInt(args[0]))
-                    .heartbeatInterval(Duration.ofSeconds(2))
+                    .heartbeatInterval(Duration.ofMillis(Long.getLong("cc.heartbeat", 2000)))
                     .build())
             .create(RealRegistry::new);
     ClusterHandle handle = ClusterClient.handle(registry);

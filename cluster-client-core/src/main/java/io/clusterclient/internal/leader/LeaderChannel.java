@@ -465,6 +465,7 @@ public final class LeaderChannel implements Backend {
     }
     String type = packet.conn().type();
     if (ConnObject.HEARTBEAT.equals(type)) {
+      LOG.debug("[cluster-client:{}] heartbeat from {}", name(), connection);
       long id = packet.id();
       int timeout = packet.timeout();
       packet.release();
