@@ -24,6 +24,7 @@ public final class ClusterClientBuilder<T> {
   private final Class<T> type;
   private final List<ClientSpec.Rule> rules = new ArrayList<>();
   private final Map<String, Object> overrides = new LinkedHashMap<>();
+  private final java.util.Set<String> idempotent = new java.util.LinkedHashSet<>();
   private boolean autoGenerate = true;
   private ClusterOptions options;
 
@@ -81,6 +82,18 @@ public final class ClusterClientBuilder<T> {
   }
 
   /**
+   * Marks every overload of a delegated method as idempotent, like {@link Idempotent}: a call lost
+   * with its leader is sent once more to the new leader instead of failing.
+   *
+   * @param methodName the method's name
+   * @return this builder
+   */
+  public ClusterClientBuilder<T> idempotent(String methodName) {
+    idempotent.add(Objects.requireNonNull(methodName, "methodName"));
+    return this;
+  }
+
+  /**
    * Whether the original library's naming conventions delegate methods automatically (default true).
    *
    * @param autoGenerate false to delegate only what is named explicitly
@@ -129,6 +142,7 @@ public final class ClusterClientBuilder<T> {
 
   private ClientSpec<T> spec(RealClientFactory<? extends T> factory, Object[] constructorArgs) {
     ClusterOptions opts = options != null ? options : ClusterOptions.defaults();
-    return new ClientSpec<>(type, rules, overrides, autoGenerate, opts, factory, constructorArgs);
+    return new ClientSpec<>(
+        type, rules, overrides, idempotent, autoGenerate, opts, factory, constructorArgs);
   }
 }

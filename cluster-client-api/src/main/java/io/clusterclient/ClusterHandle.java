@@ -53,6 +53,14 @@ public interface ClusterHandle extends AutoCloseable {
   }
 
   /**
+   * Counters of calls, retries and elections of this client in this process (shared by the instances
+   * of one name).
+   *
+   * @return a snapshot
+   */
+  ClusterMetrics metrics();
+
+  /**
    * Adds a listener of role changes and errors, run on a cluster-client worker thread.
    *
    * @param listener the listener

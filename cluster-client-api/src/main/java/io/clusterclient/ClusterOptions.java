@@ -57,7 +57,7 @@ public final class ClusterOptions {
     this.name = b.name != null ? b.name : s.string("name", null);
     this.port = b.port != null ? b.port : s.integer("port", DEFAULT_PORT);
     if (port < 0 || port > 65535) {
-      throw new ClusterConfigurationException("port must be within 0..65535, got " + port);
+      throw new ClusterConfigurationException(s.origin("port", port) + ", not within 0..65535");
     }
     this.leader = b.leader != null ? b.leader : s.bool("leader", null);
     this.singleMode = b.singleMode != null ? b.singleMode : s.bool("singleMode", false);
@@ -69,12 +69,13 @@ public final class ClusterOptions {
     this.checkHeartbeat = b.checkHeartbeat != null ? b.checkHeartbeat : s.bool("checkHeartbeat", true);
     this.broadcast = b.broadcast != null ? b.broadcast : s.bool("broadcast", true);
     Duration st = b.subscribeTimeout != null ? b.subscribeTimeout : s.duration("subscribeTimeout", null);
-    this.subscribeTimeout = st == null || st.isZero() ? null : requirePositive("subscribeTimeout", st);
+    this.subscribeTimeout =
+        st == null || st.isZero() ? null : requirePositive("subscribeTimeout", st, s);
     this.maxFrameLength =
         b.maxFrameLength != null ? b.maxFrameLength : s.integer("maxFrameLength", 64 << 20);
     if (maxFrameLength < 1024) {
       throw new ClusterConfigurationException(
-          "maxFrameLength must be at least 1024 bytes, got " + maxFrameLength);
+          s.origin("maxFrameLength", maxFrameLength) + ", less than the minimum of 1024 bytes");
     }
     this.codec = b.codec;
     this.callbackExecutor = b.callbackExecutor;
@@ -260,12 +261,12 @@ public final class ClusterOptions {
   }
 
   private static Duration positive(String option, Duration set, Source s, Duration dflt) {
-    return requirePositive(option, set != null ? set : s.duration(option, dflt));
+    return requirePositive(option, set != null ? set : s.duration(option, dflt), s);
   }
 
-  private static Duration requirePositive(String option, Duration d) {
+  private static Duration requirePositive(String option, Duration d, Source s) {
     if (d.isNegative() || d.isZero()) {
-      throw new ClusterConfigurationException(option + " must be positive, got " + d);
+      throw new ClusterConfigurationException(s.origin(option, d) + ", which is not positive");
     }
     return d;
   }
@@ -477,20 +478,29 @@ public final class ClusterOptions {
       this.env = env;
     }
 
+    private final java.util.Map<String, String> origins = new java.util.HashMap<>();
+
     private String raw(String option, String[] where) {
       String property = "clusterclient." + option;
       String value = properties.apply(property);
       if (value != null && !value.isBlank()) {
         where[0] = "system property " + property;
+        origins.put(option, where[0] + " is '" + value.trim() + "'");
         return value.trim();
       }
       String variable = envName(option);
       value = env.apply(variable);
       if (value != null && !value.isBlank()) {
         where[0] = "environment variable " + variable;
+        origins.put(option, where[0] + " is '" + value.trim() + "'");
         return value.trim();
       }
       return null;
+    }
+
+    /** Where a value came from, for messages: the variable and its text, or the option. */
+    String origin(String option, Object value) {
+      return origins.getOrDefault(option, option + " is " + value);
     }
 
     String string(String option, String dflt) {

@@ -19,6 +19,7 @@ public final class ClientSpec<T> {
   private final Class<T> type;
   private final List<Rule> rules;
   private final Map<String, Object> overrides;
+  private final java.util.Set<String> idempotent;
   private final boolean autoGenerate;
   private final ClusterOptions options;
   private final RealClientFactory<? extends T> factory;
@@ -30,6 +31,7 @@ public final class ClientSpec<T> {
    * @param type the client type
    * @param rules the explicit delegation rules, in the order given
    * @param overrides fixed return values by method name
+   * @param idempotent names of methods that may be sent again to a new leader
    * @param autoGenerate whether naming conventions delegate methods
    * @param options the options
    * @param factory the real client's factory, or null when {@code constructorArgs} is used
@@ -39,6 +41,7 @@ public final class ClientSpec<T> {
       Class<T> type,
       List<Rule> rules,
       Map<String, Object> overrides,
+      java.util.Set<String> idempotent,
       boolean autoGenerate,
       ClusterOptions options,
       RealClientFactory<? extends T> factory,
@@ -46,6 +49,7 @@ public final class ClientSpec<T> {
     this.type = Objects.requireNonNull(type, "type");
     this.rules = List.copyOf(rules);
     this.overrides = Collections.unmodifiableMap(new LinkedHashMap<>(overrides));
+    this.idempotent = java.util.Set.copyOf(idempotent);
     this.autoGenerate = autoGenerate;
     this.options = Objects.requireNonNull(options, "options");
     this.factory = factory;
@@ -65,6 +69,11 @@ public final class ClientSpec<T> {
   /** @return fixed return values by method name */
   public Map<String, Object> overrides() {
     return overrides;
+  }
+
+  /** @return names of methods that may be sent again to a new leader */
+  public java.util.Set<String> idempotent() {
+    return idempotent;
   }
 
   /** @return whether naming conventions delegate methods */

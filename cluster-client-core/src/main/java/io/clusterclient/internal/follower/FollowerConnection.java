@@ -64,6 +64,8 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   private final int timeoutMillis;
   private volatile Channel channel;
   private volatile boolean registered;
+  private volatile boolean answered;
+  private volatile boolean heartbeatOutstanding;
   private volatile boolean closedByUser;
   private volatile Throwable closeCause;
   private volatile String leader;
@@ -116,7 +118,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
                     ch.pipeline()
                         .addLast("decoder", new PacketDecoder(options.maxFrameLength()))
                         .addLast("encoder", new PacketEncoder())
-                        .addLast("idle", new IdleStateHandler(0, 0, heartbeat, TimeUnit.MILLISECONDS))
+                        .addLast("idle", new IdleStateHandler(heartbeat, 0, 0, TimeUnit.MILLISECONDS))
                         .addLast("follower", f);
                   }
                 });
@@ -140,8 +142,27 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   }
 
   private void register(long deadlineNanos) throws NoLeaderException, InterruptedException {
+    long silentDeadline = System.nanoTime() + options.connectTimeout().toNanos();
     while (true) {
-      long left = deadlineNanos - System.nanoTime();
+      long now = System.nanoTime();
+      // Until the holder says anything in this protocol, connectTimeout bounds the wait; a Java
+      // leader acknowledges at once, even while its real client is still being created.
+      long limit = answered ? deadlineNanos : Math.min(deadlineNanos, silentDeadline);
+      long left = limit - now;
+      if (left <= 0) {
+        if (!answered) {
+          String what =
+              "127.0.0.1:" + session.port() + " accepted the connection but answered nothing in the "
+                  + "cluster-client protocol within connectTimeout " + options.connectTimeout().toMillis()
+                  + " ms: a leader that is stopped or hung holds the port (the cluster recovers when it "
+                  + "resumes or dies), or another program does (choose another port: CLUSTER_CLIENT_PORT)";
+          session.holderUnresponsive(what);
+          throw new ClusterException(what);
+        }
+        throw new NoLeaderException(
+            "127.0.0.1:" + session.port() + " answers but does not lead '" + session.name()
+                + "': every process sharing a port should create the same client names", null);
+      }
       int wait = (int) Math.max(1, Math.min(timeoutMillis, TimeUnit.NANOSECONDS.toMillis(left)));
       CompletableFuture<Packet> answer =
           send(ConnObject.registerChannel(session.name()), Unpooled.EMPTY_BUFFER, wait, null);
@@ -151,11 +172,6 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         if (cause instanceof ClusterTimeoutException) {
-          if (System.nanoTime() - deadlineNanos >= 0) {
-            throw new NoLeaderException(
-                "127.0.0.1:" + session.port() + " accepted the connection but did not register '"
-                    + session.name() + "': its holder does not lead this name", cause);
-          }
           continue; // like the original, ask again: the leader may still be starting
         }
         Throwable closed = closeCause;
@@ -377,7 +393,11 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, Packet packet) {
+    answered = true;
     if (packet.isResponse()) {
+      if (packet.id() == 0 && ConnObject.REGISTER_CHANNEL_ACK.equals(packet.conn().type())) {
+        return; // the holder is a live leader that will answer when it can
+      }
       Pending p = pending.remove(packet.id());
       if (p != null) {
         p.cancelTimer();
@@ -401,20 +421,23 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-    if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.ALL_IDLE) {
-      if (registered && pending.isEmpty()) {
+    // Nothing heard from the leader for a heartbeat interval, busy or not: ask it.
+    if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.READER_IDLE) {
+      if (registered && !heartbeatOutstanding) {
+        heartbeatOutstanding = true;
         send(ConnObject.heartbeat(), Unpooled.EMPTY_BUFFER, timeoutMillis, null)
             .whenComplete(
                 (p, e) -> {
+                  heartbeatOutstanding = false;
                   if (p != null) {
                     p.release();
                   } else if (e instanceof ClusterTimeoutException) {
-                    closeCause =
-                        new ClusterTimeoutException(
-                            leader + " did not answer a heartbeat within responseTimeout "
-                                + timeoutMillis + " ms; treating the connection as lost",
-                            Duration.ofMillis(timeoutMillis));
-                    LOG.warn("[cluster-client:{}] {}", session.name(), closeCause.getMessage());
+                    String what =
+                        leader + " did not answer a heartbeat within responseTimeout " + timeoutMillis
+                            + " ms (follower side); it holds the port but does not answer: stopped or hung";
+                    session.holderUnresponsive(what);
+                    closeCause = new ClusterTimeoutException(what, Duration.ofMillis(timeoutMillis));
+                    LOG.warn("[cluster-client:{}] {}; treating the connection as lost", session.name(), what);
                     ctx.close();
                   }
                 });
@@ -439,15 +462,18 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     if (cause == null) {
       closeCause = cause = new ClusterException("connection closed by " + leader);
     }
+    // The session starts a new round first, so that an idempotent call failed below is retried on
+    // the new round, not on this dead connection.
+    if (registered && !closedByUser) {
+      session.backendLost(this, cause);
+    }
     for (Map.Entry<Long, Pending> e : pending.entrySet()) {
       Pending p = e.getValue();
       if (pending.remove(e.getKey(), p)) {
         p.cancelTimer();
-        p.future.completeExceptionally(lost(p, cause));
+        p.future.completeExceptionally(
+            closedByUser ? new io.clusterclient.ClusterClosedException(p.what() + " was cancelled: the client was closed") : lost(p, cause));
       }
-    }
-    if (registered && !closedByUser) {
-      session.backendLost(this, cause);
     }
     super.channelInactive(ctx);
   }

@@ -115,7 +115,7 @@ public final class LeaderChannel implements Backend {
     if (server != null && !server.register(channel)) {
       return null;
     }
-    RealClientFactory<?> factory = RealClients.factoryOf(session.spec());
+    RealClientFactory<?> factory = session.factory();
     Object real;
     try {
       real = factory.create();
@@ -233,6 +233,9 @@ public final class LeaderChannel implements Backend {
 
   /** Answers a registration once the real client exists (or failed). */
   void accept(ServerConnection connection, long id, int timeout) {
+    if (!realClient.isDone()) {
+      connection.acknowledge(); // the real client is still being created
+    }
     realClient.whenComplete(
         (real, err) -> {
           Map<String, Object> body = new LinkedHashMap<>();
@@ -658,7 +661,7 @@ public final class LeaderChannel implements Backend {
     synchronized (topics) {
       topics.clear();
     }
-    Object real = realClient.getNow(null);
+    Object real = realClient.isCompletedExceptionally() ? null : realClient.getNow(null);
     if (real != null) {
       closeReal(real);
     }

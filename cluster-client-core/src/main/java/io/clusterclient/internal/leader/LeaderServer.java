@@ -204,6 +204,7 @@ public final class LeaderServer {
       }
     }, wait, TimeUnit.MILLISECONDS);
     LOG.debug("registration for channel '{}' waits: this process does not lead it (yet)", name);
+    connection.acknowledge();
     // Re-check: the channel may have registered between the lookup and the parking.
     LeaderChannel late = channels.get(name);
     if (late != null && parked.remove(name, list)) {

@@ -3,6 +3,7 @@ package io.clusterclient.internal.leader;
 import io.clusterclient.internal.SerialExecutor;
 import io.clusterclient.internal.protocol.ConnObject;
 import io.clusterclient.internal.protocol.Packet;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -52,6 +53,11 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
 
   ChannelFuture write(Packet packet) {
     return channel.writeAndFlush(packet);
+  }
+
+  /** Tells a follower whose registration must wait that a live leader holds the port (Java-only). */
+  void acknowledge() {
+    write(Packet.response(0, 0, ConnObject.of(ConnObject.REGISTER_CHANNEL_ACK), Unpooled.EMPTY_BUFFER));
   }
 
   /** Closes the connection, saying why in the log: the peer broke the protocol or overstayed. */

@@ -56,6 +56,13 @@ public final class ConnObject {
   public static final String SUBSCRIBE_RESULT_RES = "subscribe_result_res";
 
   /**
+   * Java-only: a response with id 0 that a Java leader sends at once to a registration it cannot
+   * answer yet, so that the follower knows a live leader holds the port. A Node.js follower ignores
+   * responses with ids it does not know.
+   */
+  public static final String REGISTER_CHANNEL_ACK = "register_channel_ack";
+
+  /**
    * Most arguments an invoke may declare: a Java method has at most 255 parameters, so more can
    * only be a corrupt or hostile packet.
    */

@@ -23,7 +23,16 @@ public final class MethodInfo {
   private final String description;
   private final ListenerType listener;
 
-  MethodInfo(Method method, DelegateType kind, boolean overridden, Object overrideValue, String sig) {
+  private final boolean idempotent;
+
+  MethodInfo(
+      Method method,
+      DelegateType kind,
+      boolean overridden,
+      Object overrideValue,
+      String sig,
+      boolean idempotent) {
+    this.idempotent = idempotent;
     this.method = method;
     this.kind = kind;
     this.overridden = overridden;
@@ -140,6 +149,11 @@ public final class MethodInfo {
   /** @return whether the call is sent without waiting for an answer */
   public boolean isOneway() {
     return kind == DelegateType.INVOKE_ONEWAY || kind == DelegateType.PUBLISH;
+  }
+
+  /** @return whether a call lost with its leader may be sent again to the new one */
+  public boolean isIdempotent() {
+    return idempotent;
   }
 
   /** @return the listener parameter of a subscribe or unsubscribe method, or null */

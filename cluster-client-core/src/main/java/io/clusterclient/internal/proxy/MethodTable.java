@@ -3,6 +3,7 @@ package io.clusterclient.internal.proxy;
 import io.clusterclient.ClusterConfigurationException;
 import io.clusterclient.Delegate;
 import io.clusterclient.DelegateType;
+import io.clusterclient.Idempotent;
 import io.clusterclient.spi.ClientSpec;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -111,11 +112,22 @@ public final class MethodTable {
         }
         DelegateType convention = CONVENTIONS.get(m.getName());
         if (convention != null) {
-          kinds.put(m, convention);
+          // A convention applies only where the method has the shape of its kind: publish(a, b)
+          // or a final close() are simply not delegated, instead of refusing the whole type.
+          if (fits(m, convention)) {
+            kinds.put(m, convention);
+          }
         } else if (m.getReturnType() == CompletableFuture.class
             || m.getReturnType() == CompletionStage.class) {
           kinds.put(m, DelegateType.INVOKE);
         }
+      }
+    }
+    for (String name : spec.idempotent()) {
+      if (methods.stream().noneMatch(m -> m.getName().equals(name))) {
+        throw new ClusterConfigurationException(
+            "idempotent(\"" + name + "\"): " + type.getName() + " has no such method; its methods are "
+                + names(methods));
       }
     }
     for (String name : spec.overrides().keySet()) {
@@ -150,9 +162,25 @@ public final class MethodTable {
           kind != null && kind.isInvoke() && invokeNames.getOrDefault(m.getName(), 0) > 1
               ? MethodInfo.signatureOf(m)
               : null;
-      infos.put(m, new MethodInfo(m, kind, overridden, value, sig));
+      boolean idempotent =
+          spec.idempotent().contains(m.getName()) || m.isAnnotationPresent(Idempotent.class);
+      if (idempotent && (kind == null || !kind.isInvoke())) {
+        throw new ClusterConfigurationException(
+            MethodInfo.describe(m) + " is marked idempotent but is not delegated as an invoke: "
+                + "only calls sent to the leader can be sent again");
+      }
+      infos.put(m, new MethodInfo(m, kind, overridden, value, sig, idempotent));
     }
     return new MethodTable(type, infos);
+  }
+
+  private static boolean fits(Method m, DelegateType kind) {
+    try {
+      check(m, kind);
+      return true;
+    } catch (ClusterConfigurationException e) {
+      return false;
+    }
   }
 
   private static void check(Method m, DelegateType kind) {
@@ -264,10 +292,24 @@ public final class MethodTable {
         || Modifier.isPrivate(mod)
         || m.isBridge()
         || m.isSynthetic()
-        || m.getDeclaringClass() == Object.class) {
+        || m.getDeclaringClass() == Object.class
+        || isObjectMethod(m)) {
       return;
     }
     bySignature.putIfAbsent(MethodInfo.signatureOf(m), m);
+  }
+
+  /** toString, hashCode and equals, even where the type overrides them: the proxy answers those. */
+  private static boolean isObjectMethod(Method m) {
+    switch (m.getName()) {
+      case "toString":
+      case "hashCode":
+        return m.getParameterCount() == 0;
+      case "equals":
+        return m.getParameterCount() == 1 && m.getParameterTypes()[0] == Object.class;
+      default:
+        return false;
+    }
   }
 
   private static Set<String> names(Collection<Method> methods) {

@@ -2,6 +2,8 @@ package io.clusterclient.internal.session;
 
 import io.clusterclient.ClusterHandle;
 import io.clusterclient.ClusterListener;
+import io.clusterclient.ClusterMetrics;
+import io.clusterclient.DelegateType;
 import io.clusterclient.NotDelegatedException;
 import io.clusterclient.Role;
 import io.clusterclient.internal.proxy.MethodInfo;
@@ -64,7 +66,14 @@ public final class ClientInstance extends ProxyDispatcher implements ClusterHand
               + "process: delegate it with .delegate(\"" + info.name() + "\") or @Delegate, or give it "
               + "a value with .override(\"" + info.name() + "\", value)");
     }
+    if (info.kind() == DelegateType.CLOSE) {
+      close(); // idempotent, like ClusterHandle.close() and AutoCloseable
+      return voidResult(info, self);
+    }
     if (closed.get()) {
+      if (info.returnKind() == ReturnKind.FUTURE) {
+        return CompletableFuture.failedFuture(session.closedException());
+      }
       throw session.closedException();
     }
     switch (info.kind()) {
@@ -136,6 +145,11 @@ public final class ClientInstance extends ProxyDispatcher implements ClusterHand
   @Override
   public Role role() {
     return closed.get() ? Role.CLOSED : session.role();
+  }
+
+  @Override
+  public ClusterMetrics metrics() {
+    return session.metrics();
   }
 
   @Override

@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.clusterclient.ClusterClosedException;
 import io.clusterclient.ClusterHandle;
 import io.clusterclient.ClusterListener;
+import io.clusterclient.ClusterMetrics;
+import io.clusterclient.LeaderLostException;
+import io.clusterclient.LeaderUnresponsiveException;
+import io.clusterclient.RealClientFactory;
 import io.clusterclient.ClusterCodec;
 import io.clusterclient.ClusterConfigurationException;
 import io.clusterclient.ClusterException;
@@ -14,6 +18,7 @@ import io.clusterclient.internal.ClusterRuntime;
 import io.clusterclient.internal.SerialExecutor;
 import io.clusterclient.internal.codec.JsonCodec;
 import io.clusterclient.internal.codec.Regs;
+import io.clusterclient.internal.leader.RealClients;
 import io.clusterclient.internal.protocol.Keys;
 import io.clusterclient.internal.codec.RemoteErrors;
 import io.clusterclient.internal.proxy.MethodInfo;
@@ -28,6 +33,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +44,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClientSession {
   private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
+  private static final long FIRST_RETRY_MILLIS = 500;
+  private static final long MAX_RETRY_MILLIS = 30_000;
 
   private final SessionRegistry registry;
   private final SessionRegistry.Key key;
@@ -46,6 +54,7 @@ public final class ClientSession {
   private final ClusterOptions options;
   private final ClusterCodec codec;
   private final ClusterRuntime runtime;
+  private final RealClientFactory<?> factory;
   private final Executor callbackExecutor;
   private final Object lock = new Object();
   private final Subscriptions subscriptions;
@@ -55,6 +64,13 @@ public final class ClientSession {
   private volatile Backend backend;
   private volatile boolean closed;
   private volatile int port;
+  private volatile Throwable lastFailure;
+  private volatile String unresponsive;
+  private long retryDelayMillis = FIRST_RETRY_MILLIS;
+  private final AtomicLong succeeded = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong retried = new AtomicLong();
+  private final AtomicLong elections = new AtomicLong();
   private int refs;
 
   ClientSession(
@@ -65,6 +81,8 @@ public final class ClientSession {
     this.table = table;
     this.options = spec.options();
     this.codec = options.codec().orElse(JsonCodec.shared());
+    // Checked in every process, so that a follower reports a constructor that does not fit too.
+    this.factory = RealClients.factoryOf(spec);
     this.runtime = ClusterRuntime.acquire();
     this.callbackExecutor = options.callbackExecutor().orElse(runtime.worker());
     this.port = key.port();
@@ -115,15 +133,19 @@ public final class ClientSession {
 
   private void elect() {
     CompletableFuture<Backend> round = current;
+    elections.incrementAndGet();
     Backend b;
     try {
       b = Election.run(this);
     } catch (Throwable t) {
-      if (!(t instanceof ClusterClosedException)) {
-        LOG.warn("[cluster-client:{}] {}", name(), t.getMessage());
+      if (closed) {
+        round.completeExceptionally(closedException());
+        return;
       }
+      lastFailure = t;
       round.completeExceptionally(t);
       reportError(t);
+      retryLater();
       return;
     }
     Backend elected = b;
@@ -131,6 +153,9 @@ public final class ClientSession {
       if (!closed) {
         backend = b;
         b = null;
+        lastFailure = null;
+        unresponsive = null;
+        retryDelayMillis = FIRST_RETRY_MILLIS;
         // Before ready again: the new leader gets every subscription, then every publish.
         subscriptions.replay(elected);
       }
@@ -142,6 +167,38 @@ public final class ClientSession {
     LOG.info("[cluster-client:{}] {} ({})", name(), elected.role(), elected.describe());
     fireRole(elected.role());
     round.complete(elected);
+  }
+
+  /**
+   * A failed round is not the end: the next one may find a leader, or a real client that can be
+   * created. Calls fail fast with the last failure meanwhile.
+   */
+  private void retryLater() {
+    long delay;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      current = new CompletableFuture<>();
+      delay = retryDelayMillis;
+      retryDelayMillis = Math.min(retryDelayMillis * 2, MAX_RETRY_MILLIS);
+    }
+    LOG.info("[cluster-client:{}] electing again in {} ms", name(), delay);
+    try {
+      runtime.transport().group().schedule(
+          () -> runtime.worker().execute(this::elect), delay, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // shutting down
+    }
+  }
+
+  /**
+   * Records that the port's holder accepts connections but does not answer, so that calls fail fast.
+   *
+   * @param description what was seen, for the exception
+   */
+  public void holderUnresponsive(String description) {
+    unresponsive = description;
   }
 
   /**
@@ -171,9 +228,68 @@ public final class ClientSession {
 
   Object invoke(MethodInfo info, Object[] args) throws Throwable {
     if (info.returnKind().isAsync()) {
+      CompletableFuture<Object> out = new CompletableFuture<>();
+      invokeAsyncOnce(info, args)
+          .whenComplete(
+              (v, e) -> {
+                Throwable cause = e == null ? null : RemoteErrors.unwrap(e);
+                if (cause instanceof LeaderLostException && info.isIdempotent()) {
+                  retried.incrementAndGet();
+                  invokeAsyncOnce(info, args).whenComplete((v2, e2) -> settle(out, v2, e2));
+                } else {
+                  settle(out, v, e);
+                }
+              });
+      return out;
+    }
+    try {
+      Object result;
+      try {
+        result = awaitBackend(info).invokeSync(info, args);
+      } catch (LeaderLostException e) {
+        if (!info.isIdempotent()) {
+          throw e;
+        }
+        // The connection closed with the call in flight; the new round has already begun.
+        retried.incrementAndGet();
+        result = awaitBackend(info).invokeSync(info, args);
+      }
+      succeeded.incrementAndGet();
+      return result;
+    } catch (Throwable t) {
+      failed.incrementAndGet();
+      throw t;
+    }
+  }
+
+  private void settle(CompletableFuture<Object> out, Object value, Throwable error) {
+    if (error != null) {
+      failed.incrementAndGet();
+      out.completeExceptionally(RemoteErrors.unwrap(error));
+    } else {
+      succeeded.incrementAndGet();
+      out.complete(value);
+    }
+  }
+
+  ClusterMetrics metrics() {
+    return new ClusterMetrics(succeeded.get(), failed.get(), retried.get(), elections.get());
+  }
+
+  private CompletableFuture<Object> invokeAsyncOnce(MethodInfo info, Object[] args) {
+    {
       CompletableFuture<Backend> round = current;
       if (round.isDone() && !round.isCompletedExceptionally()) {
         return round.join().invokeAsync(info, args);
+      }
+      String hung = unresponsive;
+      Throwable lastFailed = lastFailure;
+      if (hung != null || lastFailed != null) {
+        try {
+          awaitBackend(info);
+        } catch (Throwable t) {
+          return CompletableFuture.failedFuture(t);
+        }
       }
       CompletableFuture<Object> out = new CompletableFuture<>();
       round
@@ -198,7 +314,6 @@ public final class ClientSession {
               callbackExecutor);
       return out;
     }
-    return awaitBackend(info).invokeSync(info, args);
   }
 
   void invokeOneway(MethodInfo info, Object[] args) {
@@ -303,6 +418,16 @@ public final class ClientSession {
     if (round.isDone() && !round.isCompletedExceptionally()) {
       return round.join();
     }
+    String hung = unresponsive;
+    if (hung != null) {
+      throw new LeaderUnresponsiveException(info.description() + " cannot run: " + hung);
+    }
+    Throwable failed = lastFailure;
+    if (failed != null) {
+      throw new ClusterException(
+          info.description() + " cannot run: '" + name() + "' is not ready: " + failed.getMessage()
+              + " (electing again)", failed);
+    }
     if (inEventLoop()) {
       throw new ClusterException(
           info.description() + " would block an I/O thread of cluster-client while waiting for a "
@@ -384,6 +509,11 @@ public final class ClientSession {
   /** @return whether the last instance was closed */
   public boolean isClosed() {
     return closed;
+  }
+
+  /** @return what creates the real client, in the leader only */
+  public RealClientFactory<?> factory() {
+    return factory;
   }
 
   /** @return the builder's description */
