@@ -35,8 +35,18 @@ public final class RegistryChild {
                     .name("registry")
                     .port(Integer.parseInt(args[0]))
                     .heartbeatInterval(Duration.ofMillis(Long.getLong("cc.heartbeat", 2000)))
+                    .responseTimeout(Duration.ofMillis(Long.getLong("cc.responseTimeout", 3000)))
+                    .connectTimeout(Duration.ofMillis(Long.getLong("cc.connectTimeout", 10000)))
                     .build())
-            .create(RealRegistry::new);
+            .create(
+                () -> {
+                  // While the marker file exists, the upstream is "down": the factory fails.
+                  String marker = System.getProperty("cc.failFactory");
+                  if (marker != null && java.nio.file.Files.exists(java.nio.file.Paths.get(marker))) {
+                    throw new IllegalStateException("upstream is down");
+                  }
+                  return new RealRegistry();
+                });
     ClusterHandle handle = ClusterClient.handle(registry);
     handle.addListener(
         new ClusterListener() {
@@ -50,8 +60,13 @@ public final class RegistryChild {
             System.out.println("ERROR_EVENT " + error.getMessage().replace('\n', ' '));
           }
         });
-    handle.ready().get(60, TimeUnit.SECONDS);
-    System.out.println("READY " + handle.role());
+    try {
+      handle.ready().get(60, TimeUnit.SECONDS);
+      System.out.println("READY " + handle.role());
+    } catch (java.util.concurrent.ExecutionException e) {
+      System.out.println("READY_FAILED " + e.getCause().getClass().getName() + " "
+          + String.valueOf(e.getCause().getMessage()).replace('\n', ' '));
+    }
     Map<String, Consumer<List<String>>> listeners = new HashMap<>();
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;

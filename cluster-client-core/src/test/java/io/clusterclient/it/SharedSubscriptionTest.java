@@ -73,7 +73,7 @@ class SharedSubscriptionTest {
 
   static String command(TestProcess p, String command) {
     p.send(command);
-    return p.awaitLine(l -> l.startsWith("OK") || l.startsWith("ERR"), WAIT);
+    return p.awaitLine(l -> l.startsWith("OK") || l.startsWith("ERR "), WAIT);
   }
 
   static List<String> upstreamLog(TestProcess p) {
