@@ -661,4 +661,29 @@ class ClusterClientInProcessTest {
     }
     return t;
   }
+
+  @Test
+  void aPortHeldByAnotherProgramFailsReadyWithinConnectTimeoutNamingThePort() throws Exception {
+    com.sun.net.httpserver.HttpServer http =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getByName("127.0.0.1"), 0), 0);
+    http.start();
+    try {
+      int port = http.getAddress().getPort();
+      Greeter greeter =
+          track(
+              ClusterClient.of(Greeter.class)
+                  .options(
+                      options(port)
+                          .connectTimeout(java.time.Duration.ofMillis(800))
+                          .maxWaitTime(java.time.Duration.ofSeconds(20))
+                          .build())
+                  .create(() -> new Greeter("unused")));
+      Throwable failure = readyFailure(greeter);
+      assertThat(failure).isInstanceOf(ClusterException.class);
+      assertThat(failure.getMessage()).contains("127.0.0.1:" + port).contains("another program");
+    } finally {
+      http.stop(0);
+    }
+  }
 }

@@ -47,6 +47,9 @@ public final class ClusterChild {
               .maxWaitTime(Duration.ofSeconds(30))
               .responseTimeout(
                   Duration.ofMillis(Long.parseLong(opts.getOrDefault("responseTimeout", "3000"))));
+      if (opts.containsKey("maxFrameLength")) {
+        b.maxFrameLength(Integer.parseInt(opts.get("maxFrameLength")));
+      }
       if (opts.containsKey("leader")) {
         b.leader(Boolean.parseBoolean(opts.get("leader")));
       }

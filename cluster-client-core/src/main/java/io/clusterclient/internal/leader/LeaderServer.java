@@ -102,7 +102,10 @@ public final class LeaderServer {
             .addLast("decoder", new PacketDecoder(options.maxFrameLength()))
             .addLast("encoder", new PacketEncoder())
             .addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS))
-            .addLast("connection", new ServerConnection(LeaderServer.this, idleMillis));
+            .addLast(
+                "connection",
+                new ServerConnection(
+                    LeaderServer.this, idleMillis, options.maxFrameLength() + (4L << 20)));
       }
     };
   }

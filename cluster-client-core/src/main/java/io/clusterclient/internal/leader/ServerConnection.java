@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -20,16 +21,21 @@ import org.slf4j.LoggerFactory;
  */
 final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
   private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
+  private static final long REGISTER_DEADLINE_SECONDS = 60;
 
   private final LeaderServer server;
   private final long idleMillis;
+  private final long maxPendingBytes;
   private volatile Channel channel;
   private volatile LeaderChannel leader;
   private volatile SerialExecutor oneways;
+  private final java.util.concurrent.atomic.AtomicBoolean dropped =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
-  ServerConnection(LeaderServer server, long idleMillis) {
+  ServerConnection(LeaderServer server, long idleMillis, long maxPendingBytes) {
     this.server = server;
     this.idleMillis = idleMillis;
+    this.maxPendingBytes = maxPendingBytes;
   }
 
   Channel channel() {
@@ -52,7 +58,20 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
   }
 
   ChannelFuture write(Packet packet) {
-    return channel.writeAndFlush(packet);
+    Channel ch = channel;
+    if (!ch.isWritable()) {
+      // Past the high watermark the follower is not reading. Allow it one more large frame, then
+      // drop it, so that a stuck or hostile follower cannot make the leader buffer without bound.
+      ChannelOutboundBuffer buffer = ch.unsafe().outboundBuffer();
+      long pending = buffer == null ? 0 : buffer.totalPendingWriteBytes();
+      if (pending > maxPendingBytes) {
+        packet.release();
+        drop("slow consumer: " + pending + " bytes written to it are still unread (limit "
+            + maxPendingBytes + ")");
+        return ch.newFailedFuture(new java.io.IOException("slow consumer dropped"));
+      }
+    }
+    return ch.writeAndFlush(packet);
   }
 
   /** Tells a follower whose registration must wait that a live leader holds the port (Java-only). */
@@ -62,6 +81,9 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
 
   /** Closes the connection, saying why in the log: the peer broke the protocol or overstayed. */
   void drop(String reason) {
+    if (dropped.getAndSet(true)) {
+      return;
+    }
     Channel ch = channel;
     LOG.warn("closing connection from {}: {}", ch == null ? "?" : ch.remoteAddress(), reason);
     if (ch != null) {
@@ -72,6 +94,15 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.channel = ctx.channel();
+    // A connection that never registers would hold a socket forever.
+    ctx.executor().schedule(
+        () -> {
+          if (leader == null && ctx.channel().isActive()) {
+            drop("no successful register_channel within " + REGISTER_DEADLINE_SECONDS + " s");
+          }
+        },
+        REGISTER_DEADLINE_SECONDS,
+        java.util.concurrent.TimeUnit.SECONDS);
   }
 
   @Override
