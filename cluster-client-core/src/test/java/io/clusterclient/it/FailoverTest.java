@@ -56,7 +56,7 @@ class FailoverTest {
     }
     assertThat(command(publisher, "pub d2 before")).isEqualTo("OK pub d2");
     for (TestProcess p : all) {
-      p.awaitLine("PUSH d2 [\"before\"]", WAIT);
+      Lines.awaitSeen(p, "PUSH d2 [\"before\"]");
     }
 
     leader.kill();
@@ -83,7 +83,7 @@ class FailoverTest {
     // The users' listeners were kept: the next update reaches every survivor.
     assertThat(command(publisher, "pub d2 after")).isEqualTo("OK pub d2");
     for (TestProcess p : followers) {
-      p.awaitLine(l -> l.startsWith("PUSH d2 ") && l.contains("\"after\""), WAIT);
+      Lines.awaitSeen(p, "a push with after", l -> l.startsWith("PUSH d2 ") && l.contains("\"after\""));
     }
   }
 }

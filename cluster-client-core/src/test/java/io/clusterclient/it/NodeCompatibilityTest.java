@@ -82,10 +82,10 @@ class NodeCompatibilityTest {
     follower.send("subscribe {\"dataId\":\"n1\"}");
     follower.awaitLine("OK subscribe", WAIT);
     follower.send("publish {\"dataId\":\"n1\",\"value\":\"from-node\"}");
-    follower.awaitLine("PUSH {\"dataId\":\"n1\"} [\"from-node\"]", WAIT);
-    leader.awaitLine("PUSH n1 [\"from-node\"]", WAIT);
+    Lines.awaitSeen(follower, "PUSH {\"dataId\":\"n1\"} [\"from-node\"]");
+    Lines.awaitSeen(leader, "PUSH n1 [\"from-node\"]");
     leader.send("pub n1 from-java");
-    follower.awaitLine("PUSH {\"dataId\":\"n1\"} [\"from-node\",\"from-java\"]", WAIT);
+    Lines.awaitSeen(follower, "PUSH {\"dataId\":\"n1\"} [\"from-node\",\"from-java\"]");
     leader.send("log");
     assertThat(leader.awaitLine("OK [", WAIT))
         .isEqualTo("OK [\"subscribe:n1\",\"publish:n1=from-node\",\"publish:n1=from-java\"]");

@@ -50,6 +50,16 @@ public class RealRegistry implements Registry {
   }
 
   @Override
+  public String ping(String value) {
+    return value;
+  }
+
+  @Override
+  public String pingOnce(String value) {
+    return value;
+  }
+
+  @Override
   public List<String> upstreamLog() {
     return new ArrayList<>(log);
   }

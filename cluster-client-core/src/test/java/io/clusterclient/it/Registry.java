@@ -18,6 +18,15 @@ public interface Registry {
   /** reg: {"dataId": ..., "value": ...}. */
   void publish(Map<String, String> reg);
 
+  /** Safe to repeat: retried on a new leader when the old one is lost mid-call. */
+  @Delegate
+  @io.clusterclient.Idempotent
+  String ping(String value);
+
+  /** Not marked idempotent: fails with LeaderLostException when the leader is lost mid-call. */
+  @Delegate
+  String pingOnce(String value);
+
   /** What the real client saw: subscribe:id, unsubscribe:id, publish:id=value. */
   @Delegate
   List<String> upstreamLog();

@@ -25,7 +25,56 @@ import java.util.function.Consumer;
 public final class RegistryChild {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private static final Load load = new Load();
+
   private RegistryChild() {}
+
+  /** Continuous calls, alternating idempotent and not, counted and timed. */
+  static final class Load {
+    final java.util.concurrent.atomic.AtomicLong ok = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong idempotentFailed = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong otherFailed = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong maxWaitMillis = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.Map<String, Long> errors = new java.util.concurrent.ConcurrentHashMap<>();
+
+    String summary(ClusterHandle handle) {
+      return "ok=" + ok + " idempotentFailed=" + idempotentFailed + " otherFailed=" + otherFailed
+          + " retried=" + handle.metrics().retried() + " elections=" + handle.metrics().elections()
+          + " maxWaitMs=" + maxWaitMillis + " errors=" + errors;
+    }
+  }
+
+  private static void startLoad(Registry registry) {
+    Thread t =
+        new Thread(
+            () -> {
+              for (long i = 0; ; i++) {
+                boolean idempotent = i % 2 == 0;
+                long start = System.nanoTime();
+                try {
+                  String v = "v" + i;
+                  String r = idempotent ? registry.ping(v) : registry.pingOnce(v);
+                  if (!v.equals(r)) {
+                    throw new IllegalStateException("wrong answer " + r + " for " + v);
+                  }
+                  load.ok.incrementAndGet();
+                } catch (RuntimeException e) {
+                  (idempotent ? load.idempotentFailed : load.otherFailed).incrementAndGet();
+                  load.errors.merge(e.getClass().getSimpleName(), 1L, Long::sum);
+                }
+                long waited = (System.nanoTime() - start) / 1_000_000;
+                load.maxWaitMillis.accumulateAndGet(waited, Math::max);
+                try {
+                  Thread.sleep(5); // paced: the point is continuity, not throughput
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            },
+            "load");
+    t.setDaemon(true);
+    t.start();
+  }
 
   public static void main(String[] args) throws Exception {
     Registry registry =
@@ -97,6 +146,13 @@ public final class RegistryChild {
             break;
           case "log":
             System.out.println("OK " + JSON.writeValueAsString(registry.upstreamLog()));
+            break;
+          case "load":
+            startLoad(registry);
+            System.out.println("OK load");
+            break;
+          case "stats":
+            System.out.println("OK " + load.summary(handle));
             break;
           case "role":
             System.out.println("OK " + handle.role());

@@ -101,9 +101,8 @@ class SharedSubscriptionTest {
       assertThat(command(publisher, "pub d1 " + v)).isEqualTo("OK pub d1");
     }
     for (TestProcess s : subscribers) {
-      s.awaitLine("PUSH d1 [\"v1\"]", WAIT);
-      s.awaitLine("PUSH d1 [\"v1\",\"v2\"]", WAIT);
-      s.awaitLine("PUSH d1 [\"v1\",\"v2\",\"v3\"]", WAIT);
+      Lines.awaitSeenInOrder(
+          s, "PUSH d1 [\"v1\"]", "PUSH d1 [\"v1\",\"v2\"]", "PUSH d1 [\"v1\",\"v2\",\"v3\"]");
     }
   }
 
@@ -117,7 +116,7 @@ class SharedSubscriptionTest {
   @Order(3)
   void aLateSubscriberGetsTheLatestValueAtOnce() {
     assertThat(command(publisher, "sub d1")).isEqualTo("OK sub d1");
-    publisher.awaitLine("PUSH d1 [\"v1\",\"v2\",\"v3\"]", WAIT);
+    Lines.awaitSeen(publisher, "PUSH d1 [\"v1\",\"v2\",\"v3\"]");
     assertThat(Collections.frequency(upstreamLog(publisher), "subscribe:d1")).isEqualTo(1);
   }
 
@@ -129,9 +128,9 @@ class SharedSubscriptionTest {
     upstreamLog(leaving); // the leader has read the unsubscribe
     assertThat(command(publisher, "pub d1 v4")).isEqualTo("OK pub d1");
     for (TestProcess s : subscribers.subList(1, subscribers.size())) {
-      s.awaitLine("PUSH d1 [\"v1\",\"v2\",\"v3\",\"v4\"]", WAIT);
+      Lines.awaitSeen(s, "PUSH d1 [\"v1\",\"v2\",\"v3\",\"v4\"]");
     }
-    publisher.awaitLine("PUSH d1 [\"v1\",\"v2\",\"v3\",\"v4\"]", WAIT);
+    Lines.awaitSeen(publisher, "PUSH d1 [\"v1\",\"v2\",\"v3\",\"v4\"]");
     command(leaving, "role"); // one more round trip for anything still in flight
     assertThat(leaving.lines()).noneMatch(l -> l.contains("v4"));
     assertThat(upstreamLog(publisher)).doesNotContain("unsubscribe:d1");

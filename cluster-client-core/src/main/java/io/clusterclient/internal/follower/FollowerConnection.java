@@ -231,6 +231,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     if (closeCause != null || !ch.isActive()) {
       pending.remove(id);
       app.release();
+      connectionLost(closeCause);
       p.future.completeExceptionally(lost(p, closeCause));
       return p.future;
     }
@@ -249,10 +250,21 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
             w -> {
               if (!w.isSuccess() && pending.remove(id, p)) {
                 p.cancelTimer();
+                connectionLost(w.cause());
                 p.future.completeExceptionally(lost(p, w.cause()));
               }
             });
     return p.future;
+  }
+
+  /**
+   * Tells the session, once, that this connection is gone. Called before any call fails with
+   * LeaderLostException, so that a retry finds the new round and not this connection.
+   */
+  private void connectionLost(Throwable cause) {
+    if (registered && !closedByUser) {
+      session.backendLost(this, cause);
+    }
   }
 
   private ConnObject invokeConn(MethodInfo info) {
@@ -464,9 +476,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     }
     // The session starts a new round first, so that an idempotent call failed below is retried on
     // the new round, not on this dead connection.
-    if (registered && !closedByUser) {
-      session.backendLost(this, cause);
-    }
+    connectionLost(cause);
     for (Map.Entry<Long, Pending> e : pending.entrySet()) {
       Pending p = e.getValue();
       if (pending.remove(e.getKey(), p)) {

@@ -1,0 +1,152 @@
+package io.clusterclient.it;
+
+import static io.clusterclient.it.SharedSubscriptionTest.command;
+import static io.clusterclient.it.SharedSubscriptionTest.upstreamLog;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.clusterclient.testing.ChildJvm;
+import io.clusterclient.testing.Deadline;
+import io.clusterclient.testing.TestProcess;
+import io.clusterclient.testing.TestProcesses;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * N processes (default 5) call, subscribe and publish without pause while the leader is killed with
+ * SIGKILL again and again (default 20 rounds; {@code -Dchaos.rounds=500} for a soak run). A killed
+ * process is replaced, so N stays constant. After every round: exactly one leader, every survivor
+ * ready, the next published value reaches every subscriber, every live process's publish is in the
+ * new real client. At the end: no idempotent call failed, and no call waited past its bound.
+ */
+@Timeout(900)
+class ChaosTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final long RESPONSE_TIMEOUT_MS = 2000;
+  /** Waiting for a leader, the call, and its one retry: each bounded by the response timeout. */
+  private static final long CALL_BOUND_MS = 4 * RESPONSE_TIMEOUT_MS + 2000;
+  private static final Pattern STATS =
+      Pattern.compile("OK ok=(\\d+) idempotentFailed=(\\d+) otherFailed=(\\d+) retried=(\\d+) elections=(\\d+) maxWaitMs=(\\d+) errors=(.*)");
+
+  private final TestProcesses processes = new TestProcesses();
+  private int started;
+
+  @AfterEach
+  void stop() {
+    processes.close();
+  }
+
+  private TestProcess join(int port, Path constructions) {
+    String name = "chaos-" + (++started);
+    TestProcess p =
+        processes.add(
+            ChildJvm.builder(RegistryChild.class)
+                .name(name)
+                .args("" + port)
+                .systemProperty("cc.responseTimeout", "" + RESPONSE_TIMEOUT_MS)
+                .systemProperty("cc.constructions", constructions.toString())
+                .start());
+    p.awaitLine("READY ", WAIT);
+    assertThat(command(p, "sub chaos")).isEqualTo("OK sub chaos");
+    assertThat(command(p, "pub w-" + name + " " + name)).isEqualTo("OK pub w-" + name);
+    assertThat(command(p, "load")).isEqualTo("OK load");
+    return p;
+  }
+
+  private static String role(TestProcess p) {
+    return command(p, "role").substring(3);
+  }
+
+  @Test
+  void theClusterSurvivesRepeatedLeaderKillsUnderLoad(@TempDir Path dir) {
+    int n = Integer.getInteger("chaos.processes", 5);
+    int rounds = Integer.getInteger("chaos.rounds", 20);
+    int port = Ports.free();
+    Path constructions = dir.resolve("constructions.txt");
+    List<TestProcess> alive = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      alive.add(join(port, constructions));
+    }
+    long okBeforeKills = 0;
+    long idempotentFailed = 0;
+    long otherFailed = 0;
+    long retried = 0;
+    long worstWait = 0;
+    StringBuilder errors = new StringBuilder();
+
+    for (int round = 1; round <= rounds; round++) {
+      TestProcess leader = null;
+      for (TestProcess p : alive) {
+        if (role(p).equals("LEADER")) {
+          assertThat(leader).as("round %d: one leader", round).isNull();
+          leader = p;
+        }
+      }
+      assertThat(leader).as("round %d: a leader", round).isNotNull();
+      // The leader's own numbers die with it; take them first.
+      long[] s = stats(leader);
+      okBeforeKills += s[0];
+      idempotentFailed += s[1];
+      otherFailed += s[2];
+      retried += s[3];
+      worstWait = Math.max(worstWait, s[5]);
+      leader.kill();
+      alive.remove(leader);
+
+      for (TestProcess p : alive) {
+        Deadline.await(p.name() + " ready again", WAIT, () -> !role(p).equals("ELECTING"));
+      }
+      long leaders = alive.stream().filter(p -> role(p).equals("LEADER")).count();
+      assertThat(leaders).as("round %d: exactly one new leader", round).isEqualTo(1);
+
+      alive.add(join(port, constructions));
+      String value = "r" + round;
+      TestProcess publisher = alive.get(round % alive.size());
+      assertThat(command(publisher, "pub chaos " + value)).isEqualTo("OK pub chaos");
+      for (TestProcess p : alive) {
+        Lines.awaitSeen(p, "a push with " + value, l -> l.startsWith("PUSH chaos ") && l.contains("\"" + value + "\""));
+      }
+      List<String> log = upstreamLog(publisher);
+      for (TestProcess p : alive) {
+        assertThat(log).as("round %d: replayed publish of %s", round, p.name())
+            .contains("publish:w-" + p.name() + "=" + p.name());
+      }
+    }
+
+    long ok = okBeforeKills;
+    for (TestProcess p : alive) {
+      long[] s = stats(p);
+      ok += s[0];
+      idempotentFailed += s[1];
+      otherFailed += s[2];
+      retried += s[3];
+      worstWait = Math.max(worstWait, s[5]);
+      errors.append(p.name()).append(':').append(command(p, "stats").replaceAll(".*errors=", "")).append(' ');
+    }
+    System.out.printf(
+        "chaos: %d processes, %d rounds, %d leader changes; calls ok=%d, idempotent failed=%d, "
+            + "other failed=%d, retried=%d; worst wait %d ms (bound %d ms); errors %s%n",
+        n, rounds, rounds, ok, idempotentFailed, otherFailed, retried, worstWait, CALL_BOUND_MS, errors);
+    assertThat(idempotentFailed).as("idempotent calls failed").isZero();
+    assertThat(worstWait).as("worst wait of a call, ms").isLessThanOrEqualTo(CALL_BOUND_MS);
+    assertThat(ok).isPositive();
+  }
+
+  private static long[] stats(TestProcess p) {
+    String line = command(p, "stats");
+    Matcher m = STATS.matcher(line);
+    assertThat(m.matches()).as(line).isTrue();
+    long[] out = new long[6];
+    for (int i = 0; i < 6; i++) {
+      out[i] = Long.parseLong(m.group(i + 1));
+    }
+    return out;
+  }
+}
