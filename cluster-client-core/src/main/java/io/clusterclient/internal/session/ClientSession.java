@@ -17,6 +17,7 @@ import io.clusterclient.Role;
 import io.clusterclient.internal.ClusterRuntime;
 import io.clusterclient.internal.SerialExecutor;
 import io.clusterclient.internal.codec.JsonCodec;
+import io.clusterclient.internal.election.Election;
 import io.clusterclient.internal.codec.Regs;
 import io.clusterclient.internal.leader.RealClients;
 import io.clusterclient.internal.protocol.Keys;
@@ -502,7 +503,12 @@ public final class ClientSession {
     return port;
   }
 
-  void boundPort(int port) {
+  /**
+   * Records the port actually bound, when 0 was asked for.
+   *
+   * @param port the bound port
+   */
+  public void boundPort(int port) {
     this.port = port;
   }
 
@@ -546,7 +552,8 @@ public final class ClientSession {
     return callbackExecutor;
   }
 
-  SessionRegistry registry() {
+  /** @return the registry of this process */
+  public SessionRegistry registry() {
     return registry;
   }
 
@@ -554,7 +561,8 @@ public final class ClientSession {
     return key;
   }
 
-  ClusterClosedException closedException() {
+  /** @return the exception of calls after close */
+  public ClusterClosedException closedException() {
     return new ClusterClosedException(
         "cluster client '" + name() + "' (" + table.type().getSimpleName() + ") is closed; "
             + "create a new instance to use it again");

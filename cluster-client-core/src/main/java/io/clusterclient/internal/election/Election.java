@@ -1,10 +1,13 @@
-package io.clusterclient.internal.session;
+package io.clusterclient.internal.election;
 
 import io.clusterclient.ClusterConfigurationException;
 import io.clusterclient.ClusterTimeoutException;
 import io.clusterclient.internal.follower.FollowerConnection;
 import io.clusterclient.internal.leader.LeaderChannel;
 import io.clusterclient.internal.leader.LeaderServer;
+import io.clusterclient.internal.session.Backend;
+import io.clusterclient.internal.session.ClientSession;
+import io.clusterclient.internal.session.SessionRegistry;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -15,14 +18,21 @@ import org.slf4j.LoggerFactory;
  * connect to whoever holds it and follow; when neither works (the holder is going away), compete
  * again until {@code maxWaitTime}.
  */
-final class Election {
+public final class Election {
   private static final Logger LOG = LoggerFactory.getLogger(Election.class);
   private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
   private Election() {}
 
-  static Backend run(ClientSession session) throws Exception {
+  /**
+   * Runs one round.
+   *
+   * @param session the session that competes
+   * @return the backend of the role won
+   * @throws Exception when no role could be had within {@code maxWaitTime}, or the real client failed
+   */
+  public static Backend run(ClientSession session) throws Exception {
     if (session.options().singleMode()) {
       return LeaderChannel.start(session, null);
     }
