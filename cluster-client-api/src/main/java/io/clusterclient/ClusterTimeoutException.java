@@ -9,6 +9,7 @@ import java.time.Duration;
 public class ClusterTimeoutException extends ClusterException {
   private static final long serialVersionUID = 1L;
 
+  /** The limit that was reached. */
   private final Duration timeout;
 
   /**

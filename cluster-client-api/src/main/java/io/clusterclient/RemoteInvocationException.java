@@ -11,9 +11,13 @@ package io.clusterclient;
 public class RemoteInvocationException extends ClusterException {
   private static final long serialVersionUID = 1L;
 
+  /** The remote class (Java) or error name (Node.js). */
   private final String remoteClassName;
+  /** The remote exception's message. */
   private final String remoteMessage;
+  /** The remote error code. */
   private final String code;
+  /** The remote stack trace as text. */
   private final String remoteStackTrace;
 
   /**
