@@ -24,6 +24,7 @@ public final class ApiChild {
         }
       }
     }
+    io.clusterclient.testing.LeakFlush.flush();
     System.out.println("BYE");
   }
 }

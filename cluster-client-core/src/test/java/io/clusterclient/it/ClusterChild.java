@@ -95,6 +95,7 @@ public final class ClusterChild {
     for (EchoService c : clients.values()) {
       ClusterClient.handle(c).close();
     }
+    io.clusterclient.testing.LeakFlush.flush();
     System.out.println("BYE");
   }
 

@@ -86,6 +86,7 @@ public final class RegistryChild {
                     .heartbeatInterval(Duration.ofMillis(Long.getLong("cc.heartbeat", 2000)))
                     .responseTimeout(Duration.ofMillis(Long.getLong("cc.responseTimeout", 3000)))
                     .connectTimeout(Duration.ofMillis(Long.getLong("cc.connectTimeout", 10000)))
+                    .broadcast(Boolean.parseBoolean(System.getProperty("cc.broadcast", "true")))
                     .build())
             .create(
                 () -> {
@@ -165,6 +166,7 @@ public final class RegistryChild {
       }
     }
     handle.close();
+    io.clusterclient.testing.LeakFlush.flush();
     System.out.println("BYE");
   }
 }

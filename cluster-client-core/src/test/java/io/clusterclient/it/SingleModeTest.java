@@ -100,4 +100,66 @@ class SingleModeTest {
     await().atMost(WAIT).until(() -> echo.recorded().contains("r"));
     assertThat(echo.overloaded(3)).isEqualTo("I:3");
   }
+
+  @Test
+  void aListenerThatThrowsIsReportedOnceAndTheOthersStillGetTheValue() throws Exception {
+    Registry r = registry("single-throwing");
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    ClusterClient.handle(r)
+        .addListener(
+            new io.clusterclient.ClusterListener() {
+              @Override
+              public void error(ClusterHandle handle, Throwable error) {
+                errors.add(error);
+              }
+            });
+    List<List<String>> seen = new CopyOnWriteArrayList<>();
+    Consumer<List<String>> thrower =
+        v -> {
+          throw new IllegalStateException("listener bug");
+        };
+    Consumer<List<String>> good = seen::add;
+    r.subscribe(Map.of("dataId", "t1"), thrower);
+    r.subscribe(Map.of("dataId", "t1"), good);
+    r.publish(Map.of("dataId", "t1", "value", "one"));
+    await().atMost(WAIT).until(() -> seen.contains(List.of("one")) && errors.size() == 1);
+    assertThat(errors.get(0)).hasMessageContaining("listener bug").hasMessageContaining("t1");
+    r.publish(Map.of("dataId", "t1", "value", "two"));
+    await().atMost(WAIT).until(() -> seen.contains(List.of("one", "two")) && errors.size() == 2);
+  }
+
+  @Test
+  void aSubscriptionWithoutAFirstValueInTimeIsReportedAndALateValueStillArrives() throws Exception {
+    Registry r =
+        ClusterClient.of(Registry.class)
+            .options(
+                ClusterOptions.builder()
+                    .name("single-timeout")
+                    .singleMode(true)
+                    .subscribeTimeout(Duration.ofMillis(200))
+                    .build())
+            .create(RealRegistry::new);
+    ClusterHandle h = ClusterClient.handle(r);
+    handles.add(h);
+    h.ready().get(20, TimeUnit.SECONDS);
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    h.addListener(
+        new io.clusterclient.ClusterListener() {
+          @Override
+          public void error(ClusterHandle handle, Throwable error) {
+            errors.add(error);
+          }
+        });
+    List<List<String>> seen = new CopyOnWriteArrayList<>();
+    Consumer<List<String>> listener = seen::add;
+    r.subscribe(Map.of("dataId", "late"), listener);
+    await().atMost(WAIT).until(() -> !errors.isEmpty());
+    assertThat(errors.get(0))
+        .isInstanceOf(io.clusterclient.ClusterTimeoutException.class)
+        .hasMessageContaining("{\"dataId\":\"late\"}")
+        .hasMessageContaining("subscribeTimeout 200 ms");
+    r.publish(Map.of("dataId", "late", "value", "finally"));
+    await().atMost(WAIT).until(() -> seen.contains(List.of("finally")));
+    assertThat(errors).hasSize(1);
+  }
 }

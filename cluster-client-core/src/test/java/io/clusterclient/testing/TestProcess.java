@@ -415,9 +415,25 @@ public final class TestProcess implements AutoCloseable {
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
+      if (failure == null) {
+        failure = leakReport();
+      }
       if (failure != null) {
         throw failure;
       }
+    }
+  }
+
+  /** Netty's leak detector (paranoid in tests) logs "LEAK:"; any such line fails the process. */
+  private AssertionError leakReport() {
+    try (java.util.stream.Stream<String> lines = Files.lines(logFile, UTF_8)) {
+      if (lines.anyMatch(l -> l.contains("LEAK:"))) {
+        return new AssertionError("Netty reported a leaked buffer in '" + name + "' (pid " + pid()
+            + "); see " + logFile);
+      }
+      return null;
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return null; // an unreadable log is reported by whoever reads it
     }
   }
 

@@ -284,4 +284,14 @@ class TestProcessTest {
     echo.awaitLine("READY", LONG);
     return echo;
   }
+
+  @Test
+  void closeFailsWhenNettyReportedALeakedBufferInTheChild() {
+    TestProcess leaky = ChildJvm.builder(LeakyMain.class).name("leaky").start();
+    leaky.awaitLine("DONE", java.time.Duration.ofSeconds(60));
+    assertThat(leaky.awaitExit(java.time.Duration.ofSeconds(60))).isZero();
+    org.assertj.core.api.Assertions.assertThatThrownBy(leaky::close)
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("leaked buffer");
+  }
 }
