@@ -21,6 +21,7 @@ public final class ClusterRuntime {
 
   private final Transport transport;
   private final ThreadPoolExecutor worker;
+  private final ThreadPoolExecutor elections;
 
   private ClusterRuntime() {
     int ioThreads = Integer.getInteger("clusterclient.ioThreads", 1);
@@ -32,6 +33,11 @@ public final class ClusterRuntime {
         new ThreadPoolExecutor(
             workers, workers, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), daemon("cluster-client-worker"));
     this.worker.allowCoreThreadTimeOut(true);
+    // Elections block (connect, register), and must not queue behind user callbacks on the workers.
+    this.elections =
+        new ThreadPoolExecutor(
+            0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
+            daemon("cluster-client-election"));
   }
 
   /**
@@ -63,11 +69,17 @@ public final class ClusterRuntime {
     }
     if (stopping != null) {
       stopping.worker.shutdown();
+      stopping.elections.shutdown();
       stopping.transport.shutdown();
-      try {
-        stopping.worker.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      // A close made from one of our own threads (a callback, a listener) cannot wait for that thread.
+      String self = Thread.currentThread().getName();
+      if (!self.startsWith("cluster-client-")) {
+        try {
+          stopping.worker.awaitTermination(5, TimeUnit.SECONDS);
+          stopping.elections.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
   }
@@ -77,7 +89,12 @@ public final class ClusterRuntime {
     return transport;
   }
 
-  /** @return the worker pool: real client calls, elections, callbacks */
+  /** @return the threads that run elections, one per election in progress */
+  public ExecutorService elections() {
+    return elections;
+  }
+
+  /** @return the worker pool: real client calls and callbacks */
   public ExecutorService worker() {
     return worker;
   }

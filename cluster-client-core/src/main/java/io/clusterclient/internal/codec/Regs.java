@@ -28,11 +28,25 @@ public final class Regs {
     try {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       JsonCodec.shared().encode(reg, type, out);
-      return Wire.mapper().readTree(out.toByteArray());
+      JsonNode tree = Wire.mapper().readTree(out.toByteArray());
+      // It travels inside the connection object, one level down: refuse now what peers would refuse.
+      if (depth(tree) >= Wire.MAX_NESTING_DEPTH) {
+        throw new IllegalArgumentException(
+            "nested deeper than " + (Wire.MAX_NESTING_DEPTH - 1) + " levels");
+      }
+      return tree;
     } catch (IOException | RuntimeException e) {
       throw new ClusterConfigurationException(
           "a registration must be writable as JSON, but " + reg + " is not: " + e.getMessage(), e);
     }
+  }
+
+  private static int depth(JsonNode node) {
+    int max = 0;
+    for (JsonNode child : node) {
+      max = Math.max(max, depth(child));
+    }
+    return node.isContainerNode() ? max + 1 : 0;
   }
 
   /**

@@ -213,6 +213,12 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   }
 
   @Override
+  public boolean isAlive() {
+    Channel ch = channel;
+    return ch != null && ch.isActive() && closeCause == null;
+  }
+
+  @Override
   public String describe() {
     return leader;
   }
@@ -235,16 +241,14 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       p.future.completeExceptionally(lost(p, closeCause));
       return p.future;
     }
-    p.timer =
-        ch.eventLoop()
-            .schedule(
-                () -> {
-                  if (pending.remove(id, p)) {
-                    p.future.completeExceptionally(timeout(p, timeout));
-                  }
-                },
-                timeout,
-                TimeUnit.MILLISECONDS);
+    try {
+      p.timer = scheduleTimeout(ch, id, p, timeout);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      pending.remove(id);
+      app.release();
+      p.future.completeExceptionally(lost(p, e));
+      return p.future;
+    }
     ch.writeAndFlush(Packet.request(id, timeout, conn, app))
         .addListener(
             w -> {
@@ -255,6 +259,19 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
               }
             });
     return p.future;
+  }
+
+  private ScheduledFuture<?> scheduleTimeout(Channel ch, long id, Pending p, int timeout) {
+    return
+        ch.eventLoop()
+            .schedule(
+                () -> {
+                  if (pending.remove(id, p)) {
+                    p.future.completeExceptionally(timeout(p, timeout));
+                  }
+                },
+                timeout,
+                TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -299,6 +316,9 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     } catch (ExecutionException e) {
       throw e.getCause();
     } catch (TimeoutException e) {
+      // Only when the event loop stalled past the timer: whatever comes later is released.
+      answer.completeExceptionally(e);
+      answer.thenAccept(Packet::release);
       throw timeout(new Pending(info, null), timeoutMillis);
     } catch (InterruptedException e) {
       answer.thenAccept(Packet::release);

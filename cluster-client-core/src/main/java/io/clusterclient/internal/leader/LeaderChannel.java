@@ -50,6 +50,7 @@ import org.slf4j.LoggerFactory;
 public final class LeaderChannel implements Backend {
   private static final Logger LOG = LoggerFactory.getLogger(LeaderChannel.class);
   private static final long PID = ProcessHandle.current().pid();
+  private static final long CLOSE_WAIT_SECONDS = 10;
 
   private final ClientSession session;
   private final LeaderServer server;
@@ -57,6 +58,8 @@ public final class LeaderChannel implements Backend {
   private final ClusterCodec codec;
   private final Executor worker;
   private final Executor localOneways;
+  /** Upstream subscribe and unsubscribe calls, one at a time in order, whoever asked. */
+  private final Executor upstreamOps;
   private final CompletableFuture<Object> realClient = new CompletableFuture<>();
   private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
   private final Map<String, Topic> topics = new HashMap<>();
@@ -81,6 +84,7 @@ public final class LeaderChannel implements Backend {
     byte[] latest;
     Object regValue;
     Object upstreamListener;
+    boolean upstreamFailed;
     int next;
 
     Topic(String key, JsonNode reg) {
@@ -96,6 +100,7 @@ public final class LeaderChannel implements Backend {
     this.codec = session.codec();
     this.worker = session.runtime().worker();
     this.localOneways = new SerialExecutor(worker);
+    this.upstreamOps = new SerialExecutor(worker);
     this.localSink = session::push;
     this.broadcast = session.options().broadcast();
     this.pushTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, session.options().responseTimeout().toMillis());
@@ -118,6 +123,11 @@ public final class LeaderChannel implements Backend {
     RealClientFactory<?> factory = session.factory();
     Object real;
     try {
+      for (MethodInfo info : session.table().all()) {
+        if (info.isDelegated()) {
+          info.method().trySetAccessible();
+        }
+      }
       real = factory.create();
       if (real == null || !session.table().type().isInstance(real)) {
         throw new ClusterException(
@@ -132,11 +142,6 @@ public final class LeaderChannel implements Backend {
       throw new ClusterException(
           "the real client of '" + session.name() + "' could not be created: " + cause, cause);
     }
-    for (MethodInfo info : session.table().all()) {
-      if (info.isDelegated()) {
-        info.method().trySetAccessible();
-      }
-    }
     channel.realClient.complete(real);
     return channel;
   }
@@ -148,6 +153,11 @@ public final class LeaderChannel implements Backend {
   @Override
   public Role role() {
     return Role.LEADER;
+  }
+
+  @Override
+  public boolean isAlive() {
+    return !closed && (server == null || server.isOpen());
   }
 
   @Override
@@ -253,6 +263,9 @@ public final class LeaderChannel implements Backend {
           if (err == null) {
             connection.bind(this, worker);
             connections.add(connection);
+            if (!connection.isActive()) {
+              connections.remove(connection); // closed while the real client was being created
+            }
           }
           connection.write(Packet.response(id, timeout, ConnObject.registerChannelRes(), app));
           if (closed) {
@@ -275,7 +288,7 @@ public final class LeaderChannel implements Backend {
         }
       }
       for (Topic t : emptied) {
-        worker.execute(() -> unsubscribeUpstream(t));
+        upstreamOps.execute(() -> unsubscribeUpstream(t));
       }
     }
   }
@@ -301,25 +314,22 @@ public final class LeaderChannel implements Backend {
 
   @Override
   public void subscribe(String key, JsonNode reg) {
-    addSink(localSink, key, reg, localOneways);
+    addSink(localSink, key, reg);
   }
 
   @Override
   public void unsubscribe(String key, JsonNode reg) {
-    removeSink(localSink, key, localOneways);
+    removeSink(localSink, key);
   }
 
   /**
-   * Adds a subscriber. The upstream call runs on the subscriber's serial executor, so that one
-   * process's subscribe, publish and unsubscribe reach the real client in the order it made them.
+   * Adds a subscriber. Upstream subscribe and unsubscribe calls run in order on one serial executor,
+   * so that an unsubscribe of a topic can never overtake its subscribe.
    */
-  private void addSink(Sink sink, String key, JsonNode reg, Executor ordered) {
-    Topic topic;
-    boolean first;
-    byte[] latest;
+  private void addSink(Sink sink, String key, JsonNode reg) {
     synchronized (topics) {
-      topic = topics.get(key);
-      first = topic == null;
+      Topic topic = topics.get(key);
+      boolean first = topic == null;
       if (first) {
         topic = new Topic(key, reg);
         topics.put(key, topic);
@@ -327,32 +337,33 @@ public final class LeaderChannel implements Backend {
       if (!topic.sinks.contains(sink)) {
         topic.sinks.add(sink);
       }
-      latest = topic.latest;
-    }
-    if (first) {
       Topic t = topic;
-      ordered.execute(() -> subscribeUpstream(t));
-    } else if (latest != null && broadcast) {
-      sink.push(key, latest); // a late subscriber gets the latest value at once
+      if (first || topic.upstreamFailed) {
+        topic.upstreamFailed = false;
+        upstreamOps.execute(() -> subscribeUpstream(t));
+      } else if (topic.latest != null && broadcast) {
+        // A late subscriber gets the latest value at once; under the lock, so never after a newer one.
+        sink.push(key, topic.latest);
+      }
     }
   }
 
-  private void removeSink(Sink sink, String key, Executor ordered) {
-    Topic emptied = null;
+  private void removeSink(Sink sink, String key) {
     synchronized (topics) {
       Topic t = topics.get(key);
       if (t != null && t.sinks.remove(sink) && t.sinks.isEmpty()) {
         topics.remove(key);
-        emptied = t;
+        upstreamOps.execute(() -> unsubscribeUpstream(t));
       }
-    }
-    if (emptied != null) {
-      Topic t = emptied;
-      ordered.execute(() -> unsubscribeUpstream(t));
     }
   }
 
   private void subscribeUpstream(Topic topic) {
+    synchronized (topics) {
+      if (closed || topics.get(topic.key) != topic) {
+        return; // every subscriber left before its turn came
+      }
+    }
     List<MethodInfo> subscribers = table.ofKind(DelegateType.SUBSCRIBE);
     if (subscribers.isEmpty()) {
       session.reportError(new ClusterException(
@@ -391,6 +402,9 @@ public final class LeaderChannel implements Backend {
       sub.method().invoke(real(), regValue, listener);
     } catch (Throwable t) {
       Throwable cause = RemoteErrors.unwrap(t);
+      synchronized (topics) {
+        topic.upstreamFailed = true; // the next subscriber of this key tries again
+      }
       session.reportError(new ClusterException(
           "the real client's " + sub.description() + " failed for " + topic.reg + ": " + cause, cause));
     }
@@ -407,23 +421,20 @@ public final class LeaderChannel implements Backend {
           "cannot encode the value pushed for " + topic.reg + ": " + e.getMessage(), e));
       return;
     }
-    List<Sink> targets;
+    // Pushes happen under the lock (they only enqueue or write): values leave in the order they came.
     synchronized (topics) {
       if (topics.get(topic.key) != topic) {
         return; // unsubscribed meanwhile
       }
       topic.latest = bytes;
       if (broadcast) {
-        targets = new ArrayList<>(topic.sinks);
-      } else if (topic.sinks.isEmpty()) {
-        return;
-      } else {
+        for (Sink sink : topic.sinks) {
+          sink.push(topic.key, bytes);
+        }
+      } else if (!topic.sinks.isEmpty()) {
         // One process per value, in turn; closed connections have already left the list.
-        targets = List.of(topic.sinks.get(Math.floorMod(topic.next++, topic.sinks.size())));
+        topic.sinks.get(Math.floorMod(topic.next++, topic.sinks.size())).push(topic.key, bytes);
       }
-    }
-    for (Sink sink : targets) {
-      sink.push(topic.key, bytes);
     }
   }
 
@@ -485,9 +496,9 @@ public final class LeaderChannel implements Backend {
       // The key is recomputed from reg, as the original does: a peer cannot make them disagree.
       String key = Keys.subscriptionKey(reg);
       if (ConnObject.SUBSCRIBE.equals(type)) {
-        addSink(remoteSink(connection), key, reg, connection.oneways());
+        addSink(remoteSink(connection), key, reg);
       } else {
-        removeSink(remoteSink(connection), key, connection.oneways());
+        removeSink(remoteSink(connection), key);
       }
       return;
     }
@@ -496,9 +507,19 @@ public final class LeaderChannel implements Backend {
       // calls that are answered run concurrently: their caller waits for the answer anyway.
       Executor executor =
           Boolean.TRUE.equals(packet.conn().oneway()) ? connection.oneways() : worker;
+      int size = packet.app().readableBytes();
+      connection.workQueued(size);
       try {
-        executor.execute(() -> serveInvoke(connection, packet));
+        executor.execute(
+            () -> {
+              try {
+                serveInvoke(connection, packet);
+              } finally {
+                connection.workDone(size);
+              }
+            });
       } catch (RejectedExecutionException e) {
+        connection.workDone(size);
         packet.release();
         connection.drop("leader is shutting down");
       }
@@ -674,7 +695,7 @@ public final class LeaderChannel implements Backend {
         Method m = closers.get(0).method();
         Object r = m.invoke(real);
         if (r instanceof CompletionStage) {
-          ((CompletionStage<?>) r).toCompletableFuture().join();
+          ((CompletionStage<?>) r).toCompletableFuture().get(CLOSE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
         }
       } else if (real instanceof AutoCloseable) {
         ((AutoCloseable) real).close();

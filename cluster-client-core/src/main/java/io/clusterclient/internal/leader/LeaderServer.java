@@ -21,6 +21,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,11 +40,13 @@ public final class LeaderServer {
   private static final long MAX_PARK_MILLIS = 30_000;
 
   private static final int MAX_PARKED = 1024;
+  private static final int MAX_NAME_LENGTH = 256;
 
   private final SessionRegistry registry;
   private final ClusterOptions options;
   private final Map<String, LeaderChannel> channels = new ConcurrentHashMap<>();
-  private final Map<String, List<Parked>> parked = new ConcurrentHashMap<>();
+  private final Map<String, List<Parked>> parked = new HashMap<>(); // guarded by this
+  private int parkedCount; // guarded by this
   private final ChannelGroup children = new DefaultChannelGroup("cluster-client-followers", GlobalEventExecutor.INSTANCE);
   private volatile Channel serverChannel;
   private volatile boolean closed;
@@ -127,6 +130,7 @@ public final class LeaderServer {
    * @return false when the server closed meanwhile; bind again
    */
   boolean register(LeaderChannel channel) {
+    List<Parked> waiting;
     synchronized (this) {
       if (closed) {
         return false;
@@ -134,10 +138,14 @@ public final class LeaderServer {
       if (channels.putIfAbsent(channel.name(), channel) != null) {
         throw new IllegalStateException("two leaders of '" + channel.name() + "' in one process");
       }
+      waiting = parked.remove(channel.name());
+      if (waiting != null) {
+        parkedCount -= waiting.size();
+      }
     }
-    List<Parked> waiting = parked.remove(channel.name());
     if (waiting != null) {
       for (Parked p : waiting) {
+        p.connection.parked(null);
         if (p.connection.isActive()) {
           channel.accept(p.connection, p.id, p.timeout);
         }
@@ -172,7 +180,10 @@ public final class LeaderServer {
       ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
     children.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-    parked.clear();
+    synchronized (this) {
+      parked.clear();
+      parkedCount = 0;
+    }
     LOG.debug("released 127.0.0.1:{}", port);
   }
 
@@ -180,44 +191,79 @@ public final class LeaderServer {
   void route(ServerConnection connection, Packet packet) {
     ConnObject conn = packet.conn();
     String name = conn.channelName();
-    if (name == null) {
-      connection.drop("register_channel without a channelName");
+    if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
+      connection.drop("register_channel without a channelName of 1 to " + MAX_NAME_LENGTH + " characters");
       return;
     }
-    LeaderChannel channel = channels.get(name);
+    LeaderChannel channel;
+    Parked p = new Parked(connection, packet.id(), packet.timeout(), name);
+    synchronized (this) {
+      channel = channels.get(name);
+      if (channel == null) {
+        // The original drops such a registration and lets the follower retry every 3 s. Keeping it
+        // until the channel is led here (or the follower's own timeout passes) answers sooner. One per
+        // connection (a retry replaces it), and a bounded number in all: the names come from the wire.
+        unpark(connection.parked(p));
+        if (parkedCount >= MAX_PARKED) {
+          connection.parked(null);
+          channel = null;
+          p = null;
+        } else {
+          parked.computeIfAbsent(name, k -> new ArrayList<>()).add(p);
+          parkedCount++;
+        }
+      }
+    }
     if (channel != null) {
       channel.accept(connection, packet.id(), packet.timeout());
       return;
     }
-    // The original drops such a registration and lets the follower retry every 3 s. Keeping it until
-    // the channel is led here (or the follower's own timeout passes) answers as soon as possible.
-    List<Parked> list = parked.computeIfAbsent(name, k -> new ArrayList<>());
-    Parked p = new Parked(connection, packet.id(), packet.timeout());
-    synchronized (list) {
-      if (list.size() >= MAX_PARKED) {
-        connection.drop("too many registrations waiting for channel '" + name + "'");
-        return;
-      }
-      list.add(p);
+    if (p == null) {
+      connection.drop("too many registrations waiting for channels nobody leads here");
+      return;
     }
+    Parked expiring = p;
     long wait = Math.min(MAX_PARK_MILLIS, Math.max(1, packet.timeout()));
     connection.channel().eventLoop().schedule(() -> {
-      synchronized (list) {
-        list.remove(p);
+      synchronized (this) {
+        unpark(expiring);
       }
     }, wait, TimeUnit.MILLISECONDS);
     LOG.debug("registration for channel '{}' waits: this process does not lead it (yet)", name);
     connection.acknowledge();
-    // Re-check: the channel may have registered between the lookup and the parking.
-    LeaderChannel late = channels.get(name);
-    if (late != null && parked.remove(name, list)) {
-      synchronized (list) {
-        for (Parked q : list) {
-          late.accept(q.connection, q.id, q.timeout);
-        }
+  }
+
+  /** A connection closed while its registration waited. */
+  synchronized void forget(Parked p) {
+    unpark(p);
+  }
+
+  /** Removes a parked registration, and its name once no registration waits for it. */
+  private void unpark(Parked p) {
+    if (p == null) {
+      return;
+    }
+    List<Parked> list = parked.get(p.name);
+    if (list != null && list.remove(p)) {
+      parkedCount--;
+      if (list.isEmpty()) {
+        parked.remove(p.name);
       }
     }
   }
 
-  private record Parked(ServerConnection connection, long id, int timeout) {}
+  /** A registration waiting for its channel to be led. Identity matters: no equals by value. */
+  static final class Parked {
+    final ServerConnection connection;
+    final long id;
+    final int timeout;
+    final String name;
+
+    Parked(ServerConnection connection, long id, int timeout, String name) {
+      this.connection = connection;
+      this.id = id;
+      this.timeout = timeout;
+      this.name = name;
+    }
+  }
 }

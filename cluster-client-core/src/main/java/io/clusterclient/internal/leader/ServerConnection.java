@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
   private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
   private static final long REGISTER_DEADLINE_SECONDS = 60;
+  private static final int MAX_QUEUED_CALLS = 1024;
 
   private final LeaderServer server;
   private final long idleMillis;
@@ -29,6 +30,11 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
   private volatile Channel channel;
   private volatile LeaderChannel leader;
   private volatile SerialExecutor oneways;
+  private volatile LeaderServer.Parked parked;
+  private final java.util.concurrent.atomic.AtomicInteger queuedCalls =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong queuedBytes =
+      new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicBoolean dropped =
       new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -72,6 +78,46 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
       }
     }
     return ch.writeAndFlush(packet);
+  }
+
+  /**
+   * Records this connection's parked registration, returning the one it replaces.
+   *
+   * @param p the new one, or null
+   * @return the previous one, or null
+   */
+  LeaderServer.Parked parked(LeaderServer.Parked p) {
+    LeaderServer.Parked previous = parked;
+    parked = p;
+    return previous;
+  }
+
+  /**
+   * Counts a call queued for the real client. Past the limits, stops reading from this follower until
+   * the queue drains: a peer cannot make the leader queue work without bound.
+   *
+   * @param bytes the size of the call's arguments
+   */
+  void workQueued(int bytes) {
+    int n = queuedCalls.incrementAndGet();
+    long b = queuedBytes.addAndGet(bytes);
+    if (n > MAX_QUEUED_CALLS || b > maxPendingBytes) {
+      channel.config().setAutoRead(false);
+    }
+  }
+
+  /**
+   * Counts a queued call done.
+   *
+   * @param bytes the size given to {@link #workQueued(int)}
+   */
+  void workDone(int bytes) {
+    int n = queuedCalls.decrementAndGet();
+    long b = queuedBytes.addAndGet(-bytes);
+    Channel ch = channel;
+    if (!ch.config().isAutoRead() && n <= MAX_QUEUED_CALLS / 2 && b <= maxPendingBytes / 2) {
+      ch.config().setAutoRead(true);
+    }
   }
 
   /** Tells a follower whose registration must wait that a live leader holds the port (Java-only). */
@@ -139,6 +185,10 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    LeaderServer.Parked waiting = parked(null);
+    if (waiting != null) {
+      server.forget(waiting);
+    }
     LeaderChannel bound = leader;
     if (bound != null) {
       bound.disconnected(this);

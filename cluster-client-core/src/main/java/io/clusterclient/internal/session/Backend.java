@@ -9,6 +9,9 @@ import java.util.concurrent.CompletableFuture;
  * Implementations are thread-safe.
  */
 public interface Backend {
+  /** @return whether it can still serve: false once its connection or server is gone */
+  boolean isAlive();
+
   /** @return the role this backend stands for */
   Role role();
 

@@ -85,7 +85,21 @@ public final class ClientSession {
     // Checked in every process, so that a follower reports a constructor that does not fit too.
     this.factory = RealClients.factoryOf(spec);
     this.runtime = ClusterRuntime.acquire();
-    this.callbackExecutor = options.callbackExecutor().orElse(runtime.worker());
+    Executor worker = runtime.worker();
+    this.callbackExecutor =
+        options
+            .callbackExecutor()
+            .<Executor>map(
+                user ->
+                    task -> {
+                      try {
+                        user.execute(task);
+                      } catch (java.util.concurrent.RejectedExecutionException e) {
+                        // Never dropped, never on an I/O thread: the library's workers take it.
+                        worker.execute(task);
+                      }
+                    })
+            .orElse(worker);
     this.port = key.port();
     this.subscriptions =
         new Subscriptions(codec, new SerialExecutor(callbackExecutor), this::reportError);
@@ -95,7 +109,15 @@ public final class ClientSession {
       ClusterHandle handle, ClusterListener listener, Executor executor) {}
 
   void start() {
-    runtime.worker().execute(this::elect);
+    electNow();
+  }
+
+  private void electNow() {
+    try {
+      runtime.elections().execute(this::elect);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // the runtime is shutting down with the last client
+    }
   }
 
   boolean retain() {
@@ -152,13 +174,20 @@ public final class ClientSession {
     Backend elected = b;
     synchronized (lock) {
       if (!closed) {
+        if (!elected.isAlive()) {
+          // Lost between registering and now: nothing else will notice, so elect again.
+          b.close();
+          elections.decrementAndGet();
+          electNow();
+          return;
+        }
         backend = b;
         b = null;
         lastFailure = null;
         unresponsive = null;
         retryDelayMillis = FIRST_RETRY_MILLIS;
         // Before ready again: the new leader gets every subscription, then every publish.
-        subscriptions.replay(elected);
+        subscriptions.replay(elected, this::reportError);
       }
     }
     if (b != null) {
@@ -186,8 +215,7 @@ public final class ClientSession {
     }
     LOG.info("[cluster-client:{}] electing again in {} ms", name(), delay);
     try {
-      runtime.transport().group().schedule(
-          () -> runtime.worker().execute(this::elect), delay, TimeUnit.MILLISECONDS);
+      runtime.transport().group().schedule(this::electNow, delay, TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // shutting down
     }
@@ -222,7 +250,7 @@ public final class ClientSession {
         lost.describe(),
         cause == null ? "connection closed" : cause.getMessage());
     fireRole(Role.ELECTING);
-    runtime.worker().execute(this::elect);
+    electNow();
   }
 
   // ---- calls from the proxies ----
@@ -293,9 +321,15 @@ public final class ClientSession {
         }
       }
       CompletableFuture<Object> out = new CompletableFuture<>();
-      round
-          .copy()
-          .orTimeout(options.responseTimeout().toMillis(), TimeUnit.MILLISECONDS)
+      // The library's own timer, not orTimeout: that one starts a JDK thread that never ends.
+      CompletableFuture<Backend> bounded = round.copy();
+      java.util.concurrent.ScheduledFuture<?> timer =
+          runtime.transport().group().schedule(
+              () -> bounded.completeExceptionally(new TimeoutException()),
+              options.responseTimeout().toMillis(),
+              TimeUnit.MILLISECONDS);
+      bounded.whenComplete((b, e) -> timer.cancel(false));
+      bounded
           .whenCompleteAsync(
               (b, e) -> {
                 if (e != null) {

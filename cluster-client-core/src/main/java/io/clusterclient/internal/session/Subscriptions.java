@@ -64,10 +64,13 @@ final class Subscriptions {
       topics.put(key, topic);
     }
     Entry entry = new Entry(listener, info.listener());
-    topic.listeners.add(entry);
-    byte[] latest = topic.latest;
-    if (latest != null) {
-      deliver(topic, entry, latest);
+    // Under the topic's lock with push: a new listener never gets an older value after a newer one.
+    synchronized (topic) {
+      topic.listeners.add(entry);
+      byte[] latest = topic.latest;
+      if (latest != null) {
+        deliver(topic, entry, latest);
+      }
     }
     return first;
   }
@@ -100,12 +103,21 @@ final class Subscriptions {
   }
 
   /** Sends everything this process subscribed, then everything it published, to a new backend. */
-  void replay(Backend backend) {
+  void replay(Backend backend, Consumer<Throwable> onError) {
+    // One that fails must not stop the others: a lost connection starts another round anyway.
     for (Topic t : topics.values()) {
-      backend.subscribe(t.key, t.reg);
+      try {
+        backend.subscribe(t.key, t.reg);
+      } catch (RuntimeException e) {
+        onError.accept(e);
+      }
     }
     for (Published p : new ArrayList<>(published.values())) {
-      backend.invokeOneway(p.info, p.args);
+      try {
+        backend.invokeOneway(p.info, p.args);
+      } catch (RuntimeException e) {
+        onError.accept(e);
+      }
     }
   }
 
@@ -115,9 +127,11 @@ final class Subscriptions {
     if (topic == null) {
       return; // unsubscribed meanwhile
     }
-    topic.latest = value;
-    for (Entry e : topic.listeners) {
-      deliver(topic, e, value);
+    synchronized (topic) {
+      topic.latest = value;
+      for (Entry e : topic.listeners) {
+        deliver(topic, e, value); // only enqueues: the lock is held briefly, on I/O too
+      }
     }
   }
 

@@ -64,6 +64,13 @@ public final class NioTransport implements Transport {
 
   @Override
   public void shutdown() {
-    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    io.netty.util.concurrent.Future<?> done = group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+    boolean onOwnThread = false;
+    for (io.netty.util.concurrent.EventExecutor e : group) {
+      onOwnThread |= e.inEventLoop();
+    }
+    if (!onOwnThread) {
+      done.awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
   }
 }
