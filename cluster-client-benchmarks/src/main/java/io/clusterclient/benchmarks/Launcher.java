@@ -1,0 +1,181 @@
+package io.clusterclient.benchmarks;
+
+import io.clusterclient.benchmarks.workload.ClusterWorker;
+import io.clusterclient.benchmarks.workload.RawWorker;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts the processes of one implementation: its leader, and members in one of the worker modes
+ * ({@code member}, {@code startup}, {@code footprint}). Java processes get this JVM's classpath.
+ * Immutable.
+ */
+abstract class Launcher {
+  final Impl impl;
+  final Path logDir;
+
+  Launcher(Impl impl, Path logDir) {
+    this.impl = impl;
+    this.logDir = logDir;
+  }
+
+  abstract Child leader(int port, String name, String label);
+
+  abstract Child member(int port, String name, String label, String mode);
+
+  /** Whether the implementation has subscriptions and publish (workload e). */
+  abstract boolean pubSub();
+
+  /** Whether the implementation elects a new leader when one dies (workload f). */
+  abstract boolean failover();
+
+  /** The JVM options of every Java process the harness starts, and of none other. */
+  static List<String> jvmOptions(Path logDir, String label, boolean jfr) {
+    List<String> options = new ArrayList<>();
+    options.add("-Xms256m");
+    options.add("-Xmx256m");
+    options.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=" + System.getProperty("bench.logLevel", "warn"));
+    options.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
+    options.add("-Dfile.encoding=UTF-8");
+    options.add("-Djava.awt.headless=true");
+    if (jfr) {
+      options.add(
+          "-XX:StartFlightRecording=filename="
+              + logDir.resolve(label + ".jfr")
+              + ",settings=profile,dumponexit=true");
+    }
+    return options;
+  }
+
+  static String javaExecutable() {
+    return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** This library's leader and followers. */
+  static final class Ours extends Launcher {
+    private final boolean jfr;
+
+    Ours(Path logDir, boolean jfr) {
+      super(Impl.OURS, logDir);
+      this.jfr = jfr;
+    }
+
+    private Child start(String label, String... args) {
+      List<String> cmd = new ArrayList<>();
+      cmd.add(javaExecutable());
+      cmd.addAll(jvmOptions(logDir, label, jfr));
+      cmd.add("-cp");
+      cmd.add(System.getProperty("java.class.path"));
+      cmd.add(ClusterWorker.class.getName());
+      cmd.addAll(List.of(args));
+      return Child.start(label, cmd, Map.of(), logDir);
+    }
+
+    @Override
+    Child leader(int port, String name, String label) {
+      return start(label, "leader", String.valueOf(port), name);
+    }
+
+    @Override
+    Child member(int port, String name, String label, String mode) {
+      return start(label, mode, String.valueOf(port), name);
+    }
+
+    @Override
+    boolean pubSub() {
+      return true;
+    }
+
+    @Override
+    boolean failover() {
+      return true;
+    }
+  }
+
+  /** The raw Netty echo server and its clients. */
+  static final class Raw extends Launcher {
+    private final boolean jfr;
+
+    Raw(Path logDir, boolean jfr) {
+      super(Impl.RAW, logDir);
+      this.jfr = jfr;
+    }
+
+    private Child start(String label, String... args) {
+      List<String> cmd = new ArrayList<>();
+      cmd.add(javaExecutable());
+      cmd.addAll(jvmOptions(logDir, label, jfr));
+      cmd.add("-cp");
+      cmd.add(System.getProperty("java.class.path"));
+      cmd.add(RawWorker.class.getName());
+      cmd.addAll(List.of(args));
+      return Child.start(label, cmd, Map.of(), logDir);
+    }
+
+    @Override
+    Child leader(int port, String name, String label) {
+      return start(label, "server", String.valueOf(port));
+    }
+
+    @Override
+    Child member(int port, String name, String label, String mode) {
+      return start(label, mode, String.valueOf(port));
+    }
+
+    @Override
+    boolean pubSub() {
+      return false;
+    }
+
+    @Override
+    boolean failover() {
+      return false;
+    }
+  }
+
+  /** The original Node.js library, installed by {@link NodeSetup}. */
+  static final class Node extends Launcher {
+    private final NodeSetup node;
+
+    Node(Path logDir, NodeSetup node) {
+      super(Impl.NODE, logDir);
+      this.node = node;
+    }
+
+    private Child start(String label, String mode, int port, String name) {
+      List<String> cmd = new ArrayList<>();
+      cmd.add(node.node());
+      if (mode.equals("footprint")) {
+        cmd.add("--expose-gc");
+      }
+      cmd.add(node.script().toString());
+      cmd.add(mode);
+      cmd.add(String.valueOf(port));
+      cmd.add(name);
+      return Child.start(label, cmd, Map.of(), logDir);
+    }
+
+    @Override
+    Child leader(int port, String name, String label) {
+      return start(label, "leader", port, name);
+    }
+
+    @Override
+    Child member(int port, String name, String label, String mode) {
+      return start(label, mode, port, name);
+    }
+
+    @Override
+    boolean pubSub() {
+      return true;
+    }
+
+    @Override
+    boolean failover() {
+      return true;
+    }
+  }
+}
