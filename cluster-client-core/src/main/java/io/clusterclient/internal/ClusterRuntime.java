@@ -29,10 +29,11 @@ public final class ClusterRuntime {
         Integer.getInteger(
             "clusterclient.workerThreads", Math.max(8, Runtime.getRuntime().availableProcessors() * 4));
     this.transport = new NioTransport(ioThreads);
+    ScalingQueue queue = new ScalingQueue();
     this.worker =
         new ThreadPoolExecutor(
-            workers, workers, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), daemon("cluster-client-worker"));
-    this.worker.allowCoreThreadTimeOut(true);
+            0, workers, 30, TimeUnit.SECONDS, queue, daemon("cluster-client-worker"), queue);
+    queue.pool = this.worker;
     // Elections block (connect, register), and must not queue behind user callbacks on the workers.
     this.elections =
         new ThreadPoolExecutor(
@@ -97,6 +98,36 @@ public final class ClusterRuntime {
   /** @return the worker pool: real client calls and callbacks */
   public ExecutorService worker() {
     return worker;
+  }
+
+  /**
+   * Hands a task to an idle worker if there is one, else starts a worker (up to the maximum), else
+   * queues it. A plain ThreadPoolExecutor starts a new thread per task up to its core size even with
+   * idle ones around, which would make every process keep {@code workerThreads} threads.
+   */
+  private static final class ScalingQueue extends LinkedBlockingQueue<Runnable>
+      implements java.util.concurrent.RejectedExecutionHandler {
+    private static final long serialVersionUID = 1L;
+    transient ThreadPoolExecutor pool;
+
+    @Override
+    public boolean offer(Runnable task) {
+      ThreadPoolExecutor p = pool;
+      if (p != null
+          && p.getPoolSize() < p.getMaximumPoolSize()
+          && p.getActiveCount() >= p.getPoolSize()) {
+        return false; // every worker is busy: the pool starts another
+      }
+      return super.offer(task);
+    }
+
+    @Override
+    public void rejectedExecution(Runnable task, ThreadPoolExecutor executor) {
+      if (executor.isShutdown()) {
+        throw new java.util.concurrent.RejectedExecutionException("cluster-client is shut down");
+      }
+      super.offer(task); // at the maximum: wait in line
+    }
   }
 
   private static ThreadFactory daemon(String prefix) {

@@ -189,20 +189,25 @@ public final class LeaderChannel implements Backend {
       return out;
     }
     if (result instanceof CompletionStage) {
-      ((CompletionStage<?>) result)
-          .whenCompleteAsync(
-              (v, e) -> {
-                if (e != null) {
-                  out.completeExceptionally(RemoteErrors.unwrap(e));
-                } else {
-                  out.complete(v);
-                }
-              },
-              session.callbackExecutor());
+      CompletableFuture<?> f = ((CompletionStage<?>) result).toCompletableFuture();
+      if (f.isDone()) {
+        // Already complete: the caller's own thread (never an I/O thread here) may finish it.
+        f.whenComplete((v, e) -> settle(out, v, e));
+      } else {
+        f.whenCompleteAsync((v, e) -> settle(out, v, e), session.callbackExecutor());
+      }
     } else {
       out.complete(result);
     }
     return out;
+  }
+
+  private static void settle(CompletableFuture<Object> out, Object value, Throwable error) {
+    if (error != null) {
+      out.completeExceptionally(RemoteErrors.unwrap(error));
+    } else {
+      out.complete(value);
+    }
   }
 
   @Override
