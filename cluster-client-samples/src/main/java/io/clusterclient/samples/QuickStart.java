@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * Three JVMs share one real client: this process and two workers it starts with the same classpath.
  * Whoever wins the port leads and builds the real client; the others call it through their proxies.
  *
- * <p>Run: {@code mvn -q install -DskipTests && mvn -q -pl cluster-client-samples exec:exec}
+ * <p>Run: {@code mvn -q install -DskipTests && mvn -q -pl cluster-client-samples exec:exec
+ * -Dsample=QuickStart}
  */
 public final class QuickStart {
   /** The client type: an interface, as seen by every process. */
