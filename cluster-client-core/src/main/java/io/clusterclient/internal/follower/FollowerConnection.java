@@ -492,7 +492,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     Throwable cause = closeCause;
     if (cause == null) {
-      closeCause = cause = new ClusterException("connection closed by " + leader);
+      closeCause = cause = new ClusterException("the connection closed");
     }
     // The session starts a new round first, so that an idempotent call failed below is retried on
     // the new round, not on this dead connection.
