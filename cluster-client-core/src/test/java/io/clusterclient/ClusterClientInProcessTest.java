@@ -441,7 +441,9 @@ class ClusterClientInProcessTest {
     Throwable failure = readyFailure(counter);
 
     assertThat(failure).hasMessageContaining("upstream is down");
-    assertThat(factoryCalls).hasValue(1);
+    // At least once: a failed round is followed by another election (after 0.5 s), which tries the
+    // factory again, so an exact count here would race with that retry.
+    assertThat(factoryCalls.get()).isPositive();
     assertThatThrownBy(() -> counter.echo("x"))
         .isInstanceOf(ClusterException.class)
         .hasMessageContaining("upstream is down");

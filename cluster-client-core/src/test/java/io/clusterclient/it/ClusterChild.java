@@ -144,6 +144,21 @@ public final class ClusterChild {
           return c.overloaded((String) a.get(0), (Integer) a.get(1));
         }
         return a.get(0) instanceof Integer ? c.overloaded((Integer) a.get(0)) : c.overloaded((String) a.get(0));
+      case "bytes":
+        // Base64 in the command, raw bytes between the processes; answered as a digest.
+        byte[] in = a.get(0) == null ? null : java.util.Base64.getDecoder().decode((String) a.get(0));
+        byte[] out = c.bytes(in);
+        return out == null ? null : out.length + ":" + java.util.Arrays.hashCode(out);
+      case "bytesOf":
+        byte[] big = new byte[(Integer) a.get(0)];
+        new java.util.Random(7).nextBytes(big);
+        byte[] inverted = c.bytes(big);
+        for (int i = 0; i < big.length; i++) {
+          if (inverted[i] != (byte) ~big[i]) {
+            return "mismatch at " + i;
+          }
+        }
+        return "ok " + inverted.length;
       case "whoami":
         return c.whoami();
       case "local":

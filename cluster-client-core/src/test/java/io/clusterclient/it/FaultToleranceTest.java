@@ -59,7 +59,11 @@ class FaultToleranceTest {
 
     leader.resume();
     follower.awaitLine("ROLE FOLLOWER", WAIT);
-    assertThat(command(follower, "log")).startsWith("OK [").contains("subscribe:h1");
+    // The replayed subscription reaches the real client asynchronously, after the follower is back.
+    io.clusterclient.testing.Deadline.await(
+        "the replayed subscription in the real client",
+        WAIT,
+        () -> command(follower, "log").contains("subscribe:h1"));
     assertThat(command(leader, "pub h1 awake")).isEqualTo("OK pub h1");
     Lines.awaitSeen(follower, "PUSH h1 [\"awake\"]");
   }

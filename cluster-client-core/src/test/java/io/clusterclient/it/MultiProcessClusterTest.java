@@ -182,4 +182,13 @@ class MultiProcessClusterTest {
           .contains("EchoService.local()");
     }
   }
+
+  @Test
+  void byteArraysTravelRawBetweenJavaProcessesLargeEmptyAndNull() throws IOException {
+    for (TestProcess p : followers) {
+      assertThat(ok(p, "bytesOf", "[1048576]").asText()).isEqualTo("ok 1048576");
+      assertThat(ok(p, "bytes", "[\"\"]").asText()).isEqualTo("0:1");
+      assertThat(ok(p, "bytes", "[null]").isNull()).isTrue();
+    }
+  }
 }

@@ -104,6 +104,9 @@ public class RealEchoService implements EchoService {
 
   @Override
   public byte[] bytes(byte[] in) {
+    if (in == null) {
+      return null;
+    }
     byte[] out = in.clone();
     for (int i = 0; i < out.length; i++) {
       out[i] = (byte) ~out[i];

@@ -9,6 +9,7 @@ import io.clusterclient.LeaderLostException;
 import io.clusterclient.ProtocolException;
 import io.clusterclient.Role;
 import io.clusterclient.internal.codec.RemoteErrors;
+import io.clusterclient.internal.codec.Values;
 import io.clusterclient.internal.protocol.ConnObject;
 import io.clusterclient.internal.protocol.InvokeArgs;
 import io.clusterclient.internal.protocol.Packet;
@@ -65,6 +66,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   private volatile Channel channel;
   private volatile boolean registered;
   private volatile boolean answered;
+  private volatile boolean binary;
   private volatile boolean heartbeatOutstanding;
   private volatile boolean closedByUser;
   private volatile Throwable closeCause;
@@ -165,7 +167,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       }
       int wait = (int) Math.max(1, Math.min(timeoutMillis, TimeUnit.NANOSECONDS.toMillis(left)));
       CompletableFuture<Packet> answer =
-          send(ConnObject.registerChannel(session.name()), Unpooled.EMPTY_BUFFER, wait, null);
+          send(ConnObject.registerChannelBinary(session.name()), Unpooled.EMPTY_BUFFER, wait, null);
       Packet p;
       try {
         p = answer.get(wait + 1000L, TimeUnit.MILLISECONDS);
@@ -197,6 +199,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
                   + " could not create its real client: " + remote.getMessage(),
               remote);
         }
+        binary = Boolean.TRUE.equals(res.get("binary")); // a Java leader: raw byte[] both ways
         Object pid = res.get("pid");
         leader = "leader " + (pid == null ? "" : "pid " + pid + " ") + "on 127.0.0.1:" + session.port();
       } finally {
@@ -295,7 +298,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       return InvokeArgs.encode(
           channel.alloc(),
           values.length,
-          (i, out) -> codec.encode(values[i], info.parameterTypes()[i], out));
+          (i, out) -> Values.encode(codec, binary, values[i], info.parameterTypes()[i], out));
     } catch (IOException | RuntimeException e) {
       throw new ClusterException(
           "cannot encode the arguments of " + info.description() + ": " + e.getMessage(), e);
@@ -388,7 +391,13 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   private Object result(MethodInfo info, Packet p) throws Throwable {
     try {
       if (Boolean.TRUE.equals(p.conn().success())) {
-        return decode(p.app(), info.resultType());
+        try {
+          return Values.decode(codec, binary, p.app(), info.resultType());
+        } catch (IOException | RuntimeException e) {
+          throw new ProtocolException(
+              "cannot read the answer of " + leader + " as " + info.resultType().getTypeName() + ": "
+                  + e.getMessage(), e);
+        }
       }
       Object error = decode(p.app(), Object.class);
       throw RemoteErrors.decode(error, info.method(), info.description() + " failed on " + leader);

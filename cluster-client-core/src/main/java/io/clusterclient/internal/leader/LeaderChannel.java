@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.clusterclient.internal.SerialExecutor;
 import io.clusterclient.internal.codec.Regs;
 import io.clusterclient.internal.codec.RemoteErrors;
+import io.clusterclient.internal.codec.Values;
 import io.clusterclient.internal.protocol.Keys;
 import io.clusterclient.internal.proxy.ListenerType;
 import io.clusterclient.internal.protocol.ConnObject;
@@ -259,6 +260,9 @@ public final class LeaderChannel implements Backend {
             body.put("error", RemoteErrors.encode(err));
           } else {
             body.put("pid", PID);
+            if (connection.binary()) {
+              body.put("binary", true); // Java-only: byte[] values travel raw on this connection
+            }
           }
           ByteBuf app = encode(connection, body, Map.class);
           if (app == null) {
@@ -552,7 +556,7 @@ public final class LeaderChannel implements Backend {
       }
       Object[] args;
       try {
-        args = decodeArgs(info, packet.app(), argLength);
+        args = decodeArgs(info, packet.app(), argLength, connection.binary());
       } finally {
         packet.release();
         packet = null;
@@ -582,7 +586,8 @@ public final class LeaderChannel implements Backend {
     }
   }
 
-  private Object[] decodeArgs(MethodInfo info, ByteBuf app, int argLength) throws IOException {
+  private Object[] decodeArgs(MethodInfo info, ByteBuf app, int argLength, boolean binary)
+      throws IOException {
     List<ByteBuf> raw = InvokeArgs.split(app, argLength);
     Type[] types = info.parameterTypes();
     Class<?>[] classes = info.method().getParameterTypes();
@@ -591,7 +596,7 @@ public final class LeaderChannel implements Backend {
       Object value = null;
       if (i < raw.size()) {
         try {
-          value = codec.decode(new ByteBufInputStream(raw.get(i)), types[i]);
+          value = Values.decode(codec, binary, raw.get(i), types[i]);
         } catch (IOException | RuntimeException e) {
           throw new ProtocolException(
               "argument " + (i + 1) + " of " + info.description() + " is not a "
@@ -610,7 +615,7 @@ public final class LeaderChannel implements Backend {
     }
     ByteBuf app;
     try {
-      app = encodeOrThrow(connection, value, info.resultType());
+      app = encodeResult(connection, value, info.resultType());
     } catch (Throwable t) {
       replyError(connection, id, timeout, false, info, info.name(),
           new ClusterException("the leader cannot encode the result of " + info.description() + ": " + t, t));
@@ -639,6 +644,18 @@ public final class LeaderChannel implements Backend {
       return;
     }
     connection.write(Packet.response(id, timeout, ConnObject.invokeResult(false), app));
+  }
+
+  private ByteBuf encodeResult(ServerConnection connection, Object value, Type type)
+      throws IOException {
+    ByteBuf buf = connection.channel().alloc().buffer();
+    try {
+      Values.encode(codec, connection.binary(), value, type, new ByteBufOutputStream(buf));
+      return buf;
+    } catch (IOException | RuntimeException e) {
+      buf.release();
+      throw e;
+    }
   }
 
   private ByteBuf encode(ServerConnection connection, Object value, Type type) {

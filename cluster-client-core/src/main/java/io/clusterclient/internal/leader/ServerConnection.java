@@ -31,6 +31,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
   private volatile LeaderChannel leader;
   private volatile SerialExecutor oneways;
   private volatile LeaderServer.Parked parked;
+  private volatile boolean binary;
   private final java.util.concurrent.atomic.AtomicInteger queuedCalls =
       new java.util.concurrent.atomic.AtomicInteger();
   private final java.util.concurrent.atomic.AtomicLong queuedBytes =
@@ -120,6 +121,11 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
     }
   }
 
+  /** @return whether this follower offered raw byte[] values when it registered (a Java follower) */
+  boolean binary() {
+    return binary;
+  }
+
   /** Tells a follower whose registration must wait that a live leader holds the port (Java-only). */
   void acknowledge() {
     write(Packet.response(0, 0, ConnObject.of(ConnObject.REGISTER_CHANNEL_ACK), Unpooled.EMPTY_BUFFER));
@@ -156,6 +162,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
     LeaderChannel bound = leader;
     String type = packet.conn().type();
     if (ConnObject.REGISTER_CHANNEL.equals(type) && !packet.isResponse()) {
+      binary = Boolean.TRUE.equals(packet.conn().binary());
       if (bound != null && !bound.name().equals(packet.conn().channelName())) {
         drop("register_channel for '" + packet.conn().channelName() + "' on a connection of '"
             + bound.name() + "'");

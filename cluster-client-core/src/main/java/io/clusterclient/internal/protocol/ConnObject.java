@@ -82,6 +82,7 @@ public final class ConnObject {
   private final String key;
   private final JsonNode reg;
   private final String sig;
+  private final Boolean binary;
 
   // Racy single-check cache: a String is immutable and the text is deterministic, so a thread that
   // sees null just computes the same value again.
@@ -96,7 +97,8 @@ public final class ConnObject {
       String channelName,
       String key,
       JsonNode reg,
-      String sig) {
+      String sig,
+      Boolean binary) {
     this.type = type;
     this.method = method;
     this.argLength = argLength;
@@ -106,6 +108,7 @@ public final class ConnObject {
     this.key = key;
     this.reg = reg;
     this.sig = sig;
+    this.binary = binary;
   }
 
   /**
@@ -115,7 +118,7 @@ public final class ConnObject {
    * @return {@code {"type":type}}, or {@code {}}
    */
   public static ConnObject of(String type) {
-    return new ConnObject(type, null, null, null, null, null, null, null, null);
+    return new ConnObject(type, null, null, null, null, null, null, null, null, null);
   }
 
   /**
@@ -126,7 +129,19 @@ public final class ConnObject {
    */
   public static ConnObject registerChannel(String channelName) {
     Objects.requireNonNull(channelName, "channelName");
-    return new ConnObject(REGISTER_CHANNEL, null, null, null, null, channelName, null, null, null);
+    return new ConnObject(REGISTER_CHANNEL, null, null, null, null, channelName, null, null, null, null);
+  }
+
+  /**
+   * Returns a {@code register_channel} that also offers, Java-only, to carry {@code byte[]} values
+   * as raw bytes ({@code "binary":true}, ignored by Node.js leaders).
+   *
+   * @param channelName the name of the leader to route the connection to
+   * @return the connection object
+   */
+  public static ConnObject registerChannelBinary(String channelName) {
+    Objects.requireNonNull(channelName, "channelName");
+    return new ConnObject(REGISTER_CHANNEL, null, null, null, null, channelName, null, null, null, true);
   }
 
   /**
@@ -173,7 +188,7 @@ public final class ConnObject {
       throw new IllegalArgumentException(
           "argLength " + argLength + " is not between 0 and " + MAX_ARG_LENGTH);
     }
-    return new ConnObject(INVOKE, method, argLength, oneway, null, null, null, null, sig);
+    return new ConnObject(INVOKE, method, argLength, oneway, null, null, null, null, sig, null);
   }
 
   /**
@@ -183,7 +198,7 @@ public final class ConnObject {
    * @return the connection object
    */
   public static ConnObject invokeResult(boolean success) {
-    return new ConnObject(INVOKE_RESULT, null, null, null, success, null, null, null, null);
+    return new ConnObject(INVOKE_RESULT, null, null, null, success, null, null, null, null, null);
   }
 
   /**
@@ -218,7 +233,7 @@ public final class ConnObject {
    */
   public static ConnObject subscribeResult(String key) {
     Objects.requireNonNull(key, "key");
-    return new ConnObject(SUBSCRIBE_RESULT, null, null, null, null, null, key, null, null);
+    return new ConnObject(SUBSCRIBE_RESULT, null, null, null, null, null, key, null, null, null);
   }
 
   /**
@@ -233,7 +248,7 @@ public final class ConnObject {
   private static ConnObject withReg(String type, String key, JsonNode reg) {
     Objects.requireNonNull(key, "key");
     JsonNode copy = reg == null || reg.isMissingNode() ? null : reg.deepCopy();
-    ConnObject conn = new ConnObject(type, null, null, null, null, null, key, copy, null);
+    ConnObject conn = new ConnObject(type, null, null, null, null, null, key, copy, null, null);
     // Fail here, in the caller's thread, rather than later in an event loop.
     conn.toJsonText();
     return conn;
@@ -282,7 +297,8 @@ public final class ConnObject {
         text(root, "channelName"),
         text(root, "key"),
         root.get("reg"),
-        text(root, "sig"));
+        text(root, "sig"),
+        bool(root, "binary"));
   }
 
   /**
@@ -348,6 +364,10 @@ public final class ConnObject {
     if (sig != null) {
       member(sb, start, "sig");
       JsJson.appendString(sb, sig);
+    }
+    if (binary != null) {
+      member(sb, start, "binary");
+      sb.append(binary.booleanValue());
     }
     return sb.append('}').toString();
   }
@@ -495,6 +515,15 @@ public final class ConnObject {
     return sig;
   }
 
+  /**
+   * Whether a follower offers raw {@code byte[]} values (Java-only; Node.js peers never send it).
+   *
+   * @return the offer, or null if absent
+   */
+  public Boolean binary() {
+    return binary;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -511,12 +540,13 @@ public final class ConnObject {
         && Objects.equals(channelName, other.channelName)
         && Objects.equals(key, other.key)
         && Objects.equals(reg, other.reg)
-        && Objects.equals(sig, other.sig);
+        && Objects.equals(sig, other.sig)
+        && Objects.equals(binary, other.binary);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(type, method, argLength, oneway, success, channelName, key, reg, sig);
+    return Objects.hash(type, method, argLength, oneway, success, channelName, key, reg, sig, binary);
   }
 
   @Override
@@ -530,6 +560,7 @@ public final class ConnObject {
     appendIfPresent(sb, "key", abbreviate(key));
     appendIfPresent(sb, "reg", reg == null ? null : abbreviate(reg.toString()));
     appendIfPresent(sb, "sig", sig);
+    appendIfPresent(sb, "binary", binary);
     return sb.append('}').toString();
   }
 
