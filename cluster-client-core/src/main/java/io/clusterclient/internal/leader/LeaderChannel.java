@@ -21,7 +21,6 @@ import io.clusterclient.internal.proxy.MethodTable;
 import io.clusterclient.internal.session.Backend;
 import io.clusterclient.internal.session.ClientSession;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;

@@ -602,10 +602,6 @@ public final class ClientSession {
             + "create a new instance to use it again");
   }
 
-  static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
-  }
-
   static void checkType(ClientSession existing, ClientSpec<?> spec) {
     if (existing.table.type() != spec.type()) {
       throw new ClusterConfigurationException(

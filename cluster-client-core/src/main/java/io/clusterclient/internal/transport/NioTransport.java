@@ -15,9 +15,6 @@ import java.util.concurrent.TimeUnit;
 
 /** TCP over NIO on {@code 127.0.0.1}. Thread-safe. */
 public final class NioTransport implements Transport {
-  /** The loopback literal: never {@code localhost} (it may resolve elsewhere) nor the wildcard. */
-  private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-
   private final EventLoopGroup group;
 
   /**
@@ -31,14 +28,15 @@ public final class NioTransport implements Transport {
             ioThreads, new DefaultThreadFactory("cluster-client-io", true), NioIoHandler.newFactory());
   }
 
+  /**
+   * The loopback literal 127.0.0.1: never {@code localhost} (it may resolve elsewhere, or to ::1),
+   * never the wildcard, so that every process, Java or Node.js, meets on the same address.
+   */
   static InetAddress loopback() {
-    // getLoopbackAddress() is 127.0.0.1 unless java.net.preferIPv6Addresses is set; force the v4
-    // literal so that every process, Java or Node.js, meets on the same address.
-    byte[] v4 = {127, 0, 0, 1};
     try {
-      return InetAddress.getByAddress("127.0.0.1", v4);
+      return InetAddress.getByAddress("127.0.0.1", new byte[] {127, 0, 0, 1});
     } catch (java.net.UnknownHostException e) {
-      return LOOPBACK;
+      throw new AssertionError("a 4-byte address is always valid", e);
     }
   }
 
