@@ -3,7 +3,7 @@ package io.clusterclient;
 /**
  * The root of every exception cluster-client throws. Unchecked; catch a subclass to handle one cause.
  *
- * <p>Instances are not meant to be shared between threads while being modified, like any exception.
+ * <p>Thread-safe to read once thrown: its fields are final.
  */
 public class ClusterException extends RuntimeException {
   private static final long serialVersionUID = 1L;

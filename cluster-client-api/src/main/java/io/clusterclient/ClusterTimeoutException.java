@@ -5,6 +5,8 @@ import java.time.Duration;
 /**
  * No answer came in time: a call's response timeout, or {@code maxWaitTime} while waiting for a
  * leader. The message names the method (or the step), the leader and the timeout.
+ *
+ * <p>Thread-safe to read once thrown: its fields are final.
  */
 public class ClusterTimeoutException extends ClusterException {
   private static final long serialVersionUID = 1L;

@@ -18,6 +18,8 @@ import java.lang.annotation.Target;
  * }</pre>
  *
  * <p>A rule given to the builder for the same method wins over the annotation.
+ *
+ * <p>An annotation: immutable and thread-safe.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

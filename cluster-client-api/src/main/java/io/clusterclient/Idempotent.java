@@ -11,6 +11,8 @@ import java.lang.annotation.Target;
  * flight, the call is sent once more to the new leader instead of failing with {@link
  * LeaderLostException}. Mark reads, and writes that set rather than add. The builder's {@link
  * ClusterClientBuilder#idempotent(String)} does the same.
+ *
+ * <p>An annotation: immutable and thread-safe.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

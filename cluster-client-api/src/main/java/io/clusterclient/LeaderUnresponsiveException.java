@@ -5,6 +5,8 @@ package io.clusterclient;
  * stopped (SIGSTOP, a debugger) or hung. No new leader can be elected while it holds the port, so calls
  * fail fast with this exception instead of waiting out their timeouts. The cluster recovers on its own
  * when that process wakes up or dies.
+ *
+ * <p>Thread-safe to read once thrown: its fields are final.
  */
 public class LeaderUnresponsiveException extends ClusterException {
   private static final long serialVersionUID = 1L;

@@ -3,6 +3,8 @@ package io.clusterclient;
 /**
  * A peer sent something that is not the cluster-client packet protocol: a bad header, a length over the
  * limit, malformed JSON. The connection to that peer is closed; other connections are not affected.
+ *
+ * <p>Thread-safe to read once thrown: its fields are final.
  */
 public class ProtocolException extends ClusterException {
   private static final long serialVersionUID = 1L;

@@ -8,6 +8,8 @@ package io.clusterclient;
  * instance to connect upstream). An exception it throws fails {@link ClusterHandle#ready()} of every
  * process that waits for this leader.
  *
+ * <p>Need not be thread-safe: it is called by one thread at a time, once per election won.
+ *
  * @param <T> the client type
  */
 @FunctionalInterface

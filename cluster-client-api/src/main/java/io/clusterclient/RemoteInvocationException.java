@@ -7,6 +7,8 @@ package io.clusterclient;
  *
  * <p>A checked exception that the called method declares is rethrown as itself instead, with this
  * exception as its cause.
+ *
+ * <p>Thread-safe to read once thrown: its fields are final.
  */
 public class RemoteInvocationException extends ClusterException {
   private static final long serialVersionUID = 1L;
