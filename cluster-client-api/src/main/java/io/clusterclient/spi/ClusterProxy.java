@@ -4,7 +4,7 @@ import io.clusterclient.ClusterHandle;
 
 /**
  * Implemented by every generated client proxy, so that {@link io.clusterclient.ClusterClient#handle}
- * can find its handle. Not for users to implement.
+ * can find its handle. Not for users to implement. Generated proxies are thread-safe.
  */
 public interface ClusterProxy {
   /**
