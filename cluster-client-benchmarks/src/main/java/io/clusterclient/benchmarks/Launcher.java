@@ -54,6 +54,18 @@ abstract class Launcher {
     return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
   }
 
+  /** Starts a main class of this module in a JVM of its own, with this JVM's classpath. */
+  Child startJava(Class<?> main, boolean jfr, String label, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(javaExecutable());
+    cmd.addAll(jvmOptions(logDir, label, jfr));
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(main.getName());
+    cmd.addAll(List.of(args));
+    return Child.start(label, cmd, Map.of(), logDir);
+  }
+
   /** This library's leader and followers. */
   static final class Ours extends Launcher {
     private final boolean jfr;
@@ -64,14 +76,7 @@ abstract class Launcher {
     }
 
     private Child start(String label, String... args) {
-      List<String> cmd = new ArrayList<>();
-      cmd.add(javaExecutable());
-      cmd.addAll(jvmOptions(logDir, label, jfr));
-      cmd.add("-cp");
-      cmd.add(System.getProperty("java.class.path"));
-      cmd.add(ClusterWorker.class.getName());
-      cmd.addAll(List.of(args));
-      return Child.start(label, cmd, Map.of(), logDir);
+      return startJava(ClusterWorker.class, jfr, label, args);
     }
 
     @Override
@@ -105,14 +110,7 @@ abstract class Launcher {
     }
 
     private Child start(String label, String... args) {
-      List<String> cmd = new ArrayList<>();
-      cmd.add(javaExecutable());
-      cmd.addAll(jvmOptions(logDir, label, jfr));
-      cmd.add("-cp");
-      cmd.add(System.getProperty("java.class.path"));
-      cmd.add(RawWorker.class.getName());
-      cmd.addAll(List.of(args));
-      return Child.start(label, cmd, Map.of(), logDir);
+      return startJava(RawWorker.class, jfr, label, args);
     }
 
     @Override
