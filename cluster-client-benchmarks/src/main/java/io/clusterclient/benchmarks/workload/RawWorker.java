@@ -78,21 +78,7 @@ public final class RawWorker {
         client.close();
         return;
       case "footprint":
-        Footprint afterReady = Footprint.take();
-        CompletableFuture<?>[] calls = new CompletableFuture<?>[1000];
-        for (int i = 0; i < calls.length; i++) {
-          calls[i] = client.echoAsync(Workloads.PAYLOAD_64);
-          if (i % 64 == 63) {
-            calls[i].get(30, TimeUnit.SECONDS);
-          }
-        }
-        CompletableFuture.allOf(calls).get(30, TimeUnit.SECONDS);
-        Footprint afterCalls = Footprint.take();
-        ObjectNode fp = json.createObjectNode();
-        fp.set("afterReady", afterReady.since(before, json));
-        fp.set("afterCalls", afterCalls.since(before, json));
-        fp.put("role", "FOLLOWER");
-        Workloads.say("FOOTPRINT " + fp);
+        Workloads.footprint(before, client::echoAsync, "FOLLOWER", json);
         client.close();
         return;
       default:

@@ -54,6 +54,33 @@ final class Workloads {
   }
 
   /** Prints one protocol line, whole, whatever other threads print. */
+  /**
+   * Prints {@code FOOTPRINT} with what {@code ready()} added to a process, and what 1000 calls added
+   * after it, both against the footprint taken before the client existed.
+   */
+  static void footprint(
+      Footprint before,
+      java.util.function.Function<String, CompletableFuture<?>> echoAsync,
+      String role,
+      ObjectMapper json)
+      throws Exception {
+    Footprint afterReady = Footprint.take();
+    CompletableFuture<?>[] calls = new CompletableFuture<?>[1000];
+    for (int i = 0; i < calls.length; i++) {
+      calls[i] = echoAsync.apply(PAYLOAD_64);
+      if (i % 64 == 63) {
+        calls[i].get(30, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    }
+    CompletableFuture.allOf(calls).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    Footprint afterCalls = Footprint.take();
+    com.fasterxml.jackson.databind.node.ObjectNode fp = json.createObjectNode();
+    fp.set("afterReady", afterReady.since(before, json));
+    fp.set("afterCalls", afterCalls.since(before, json));
+    fp.put("role", role);
+    say("FOOTPRINT " + fp);
+  }
+
   static void say(String line) {
     synchronized (OUT) {
       OUT.println(line);
