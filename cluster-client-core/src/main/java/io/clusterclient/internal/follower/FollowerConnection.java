@@ -319,9 +319,9 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     } catch (ExecutionException e) {
       throw e.getCause();
     } catch (TimeoutException e) {
-      // Only when the event loop stalled past the timer: whatever comes later is released.
+      // Only when the event loop stalled past the timer; completing the future here makes a later
+      // answer fail to complete it, and channelRead0 then releases that answer.
       answer.completeExceptionally(e);
-      answer.thenAccept(Packet::release);
       throw timeout(new Pending(info, null), timeoutMillis);
     } catch (InterruptedException e) {
       answer.thenAccept(Packet::release);

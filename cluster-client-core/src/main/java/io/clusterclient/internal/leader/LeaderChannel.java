@@ -614,7 +614,7 @@ public final class LeaderChannel implements Backend {
     }
     ByteBuf app;
     try {
-      app = encodeResult(connection, value, info.resultType());
+      app = encodeOrThrow(connection, value, info.resultType(), connection.binary());
     } catch (Throwable t) {
       replyError(connection, id, timeout, false, info, info.name(),
           new ClusterException("the leader cannot encode the result of " + info.description() + ": " + t, t));
@@ -645,31 +645,21 @@ public final class LeaderChannel implements Backend {
     connection.write(Packet.response(id, timeout, ConnObject.invokeResult(false), app));
   }
 
-  private ByteBuf encodeResult(ServerConnection connection, Object value, Type type)
-      throws IOException {
-    ByteBuf buf = connection.channel().alloc().buffer();
-    try {
-      Values.encode(codec, connection.binary(), value, type, new ByteBufOutputStream(buf));
-      return buf;
-    } catch (IOException | RuntimeException e) {
-      buf.release();
-      throw e;
-    }
-  }
-
   private ByteBuf encode(ServerConnection connection, Object value, Type type) {
     try {
-      return encodeOrThrow(connection, value, type);
+      return encodeOrThrow(connection, value, type, false);
     } catch (Throwable t) {
       LOG.warn("[cluster-client:{}] cannot encode a reply", name(), t);
       return null;
     }
   }
 
-  private ByteBuf encodeOrThrow(ServerConnection connection, Object value, Type type) throws IOException {
+  /** Encodes into a buffer of the connection's allocator; raw byte[] where the follower agreed. */
+  private ByteBuf encodeOrThrow(ServerConnection connection, Object value, Type type, boolean binary)
+      throws IOException {
     ByteBuf buf = connection.channel().alloc().buffer();
     try {
-      codec.encode(value, type, new ByteBufOutputStream(buf));
+      Values.encode(codec, binary, value, type, new ByteBufOutputStream(buf));
       return buf;
     } catch (IOException | RuntimeException e) {
       buf.release();

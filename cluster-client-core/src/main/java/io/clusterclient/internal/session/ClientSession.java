@@ -306,49 +306,41 @@ public final class ClientSession {
   }
 
   private CompletableFuture<Object> invokeAsyncOnce(MethodInfo info, Object[] args) {
-    {
-      CompletableFuture<Backend> round = current;
-      if (round.isDone() && !round.isCompletedExceptionally()) {
-        return round.join().invokeAsync(info, args);
-      }
-      String hung = unresponsive;
-      Throwable lastFailed = lastFailure;
-      if (hung != null || lastFailed != null) {
-        try {
-          awaitBackend(info);
-        } catch (Throwable t) {
-          return CompletableFuture.failedFuture(t);
-        }
-      }
-      CompletableFuture<Object> out = new CompletableFuture<>();
-      // The library's own timer, not orTimeout: that one starts a JDK thread that never ends.
-      CompletableFuture<Backend> bounded = round.copy();
-      java.util.concurrent.ScheduledFuture<?> timer =
-          runtime.transport().group().schedule(
-              () -> bounded.completeExceptionally(new TimeoutException()),
-              options.responseTimeout().toMillis(),
-              TimeUnit.MILLISECONDS);
-      bounded.whenComplete((b, e) -> timer.cancel(false));
-      bounded
-          .whenCompleteAsync(
-              (b, e) -> {
-                if (e != null) {
-                  out.completeExceptionally(notReady(info, e));
-                } else {
-                  b.invokeAsync(info, args)
-                      .whenComplete(
-                          (v, e2) -> {
-                            if (e2 != null) {
-                              out.completeExceptionally(RemoteErrors.unwrap(e2));
-                            } else {
-                              out.complete(v);
-                            }
-                          });
-                }
-              },
-              callbackExecutor);
-      return out;
+    CompletableFuture<Backend> round = current;
+    if (round.isDone() && !round.isCompletedExceptionally()) {
+      return round.join().invokeAsync(info, args);
     }
+    Throwable fast = failFast(info);
+    if (fast != null) {
+      return CompletableFuture.failedFuture(fast);
+    }
+    CompletableFuture<Object> out = new CompletableFuture<>();
+    // The library's own timer, not orTimeout: that one starts a JDK thread that never ends.
+    CompletableFuture<Backend> bounded = round.copy();
+    java.util.concurrent.ScheduledFuture<?> timer =
+        runtime.transport().group().schedule(
+            () -> bounded.completeExceptionally(new TimeoutException()),
+            options.responseTimeout().toMillis(),
+            TimeUnit.MILLISECONDS);
+    bounded.whenComplete((b, e) -> timer.cancel(false));
+    bounded.whenCompleteAsync(
+        (b, e) -> {
+          if (e != null) {
+            out.completeExceptionally(notReady(info, e));
+          } else {
+            b.invokeAsync(info, args)
+                .whenComplete(
+                    (v, e2) -> {
+                      if (e2 != null) {
+                        out.completeExceptionally(RemoteErrors.unwrap(e2));
+                      } else {
+                        out.complete(v);
+                      }
+                    });
+          }
+        },
+        callbackExecutor);
+    return out;
   }
 
   void invokeOneway(MethodInfo info, Object[] args) {
@@ -448,20 +440,32 @@ public final class ClientSession {
     }
   }
 
+  /**
+   * The exception that fails a call at once while there is no leader: the port's holder does not
+   * answer, or the last round failed. Null when the call should wait for the election instead.
+   */
+  private ClusterException failFast(MethodInfo info) {
+    String hung = unresponsive;
+    if (hung != null) {
+      return new LeaderUnresponsiveException(info.description() + " cannot run: " + hung);
+    }
+    Throwable failed = lastFailure;
+    if (failed != null) {
+      return new ClusterException(
+          info.description() + " cannot run: '" + name() + "' is not ready: " + failed.getMessage()
+              + " (electing again)", failed);
+    }
+    return null;
+  }
+
   private Backend awaitBackend(MethodInfo info) throws Throwable {
     CompletableFuture<Backend> round = current;
     if (round.isDone() && !round.isCompletedExceptionally()) {
       return round.join();
     }
-    String hung = unresponsive;
-    if (hung != null) {
-      throw new LeaderUnresponsiveException(info.description() + " cannot run: " + hung);
-    }
-    Throwable failed = lastFailure;
-    if (failed != null) {
-      throw new ClusterException(
-          info.description() + " cannot run: '" + name() + "' is not ready: " + failed.getMessage()
-              + " (electing again)", failed);
+    Throwable fast = failFast(info);
+    if (fast != null) {
+      throw fast;
     }
     if (inEventLoop()) {
       throw new ClusterException(
