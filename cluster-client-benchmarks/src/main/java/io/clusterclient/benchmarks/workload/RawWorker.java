@@ -26,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 
 /**
  * The raw baseline: the same 24-byte-header frames over Netty NIO between two processes, echoed by
@@ -185,16 +184,6 @@ public final class RawWorker {
     }
 
     @Override
-    public void subscribe(String dataId, Consumer<String> listener) {
-      throw new UnsupportedOperationException("raw framing has no subscriptions");
-    }
-
-    @Override
-    public void publish(String dataId, String value) {
-      throw new UnsupportedOperationException("raw framing has no publish");
-    }
-
-    @Override
     public String role() {
       return "LEADER";
     }
@@ -278,16 +267,6 @@ public final class RawWorker {
     public CompletableFuture<?> echoBytes(byte[] value) {
       ByteBuf length = Unpooled.buffer(4).writeInt(value.length);
       return send(Unpooled.wrappedBuffer(length, Unpooled.wrappedBuffer(value)));
-    }
-
-    @Override
-    public void subscribe(String dataId, Consumer<String> listener) {
-      throw new UnsupportedOperationException("raw framing has no subscriptions");
-    }
-
-    @Override
-    public void publish(String dataId, String value) {
-      throw new UnsupportedOperationException("raw framing has no publish");
     }
 
     @Override

@@ -16,11 +16,15 @@ interface Target extends AutoCloseable {
   /** A byte[] echo that returns at once. */
   CompletableFuture<?> echoBytes(byte[] value);
 
-  /** Subscribes to a data id; unsupported by the raw baseline. */
-  void subscribe(String dataId, Consumer<String> listener);
+  /** Subscribes to a data id; unsupported unless overridden (the raw baseline has none). */
+  default void subscribe(String dataId, Consumer<String> listener) {
+    throw new UnsupportedOperationException("raw framing has no subscriptions");
+  }
 
-  /** Publishes a value for a data id; unsupported by the raw baseline. */
-  void publish(String dataId, String value);
+  /** Publishes a value for a data id; unsupported unless overridden (the raw baseline has none). */
+  default void publish(String dataId, String value) {
+    throw new UnsupportedOperationException("raw framing has no publish");
+  }
 
   /** LEADER, FOLLOWER or ELECTING. */
   String role();
