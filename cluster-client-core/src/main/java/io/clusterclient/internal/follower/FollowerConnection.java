@@ -21,7 +21,6 @@ import io.clusterclient.internal.session.ClientSession;
 import io.clusterclient.internal.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -190,7 +189,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
         continue;
       }
       try {
-        Object body = decode(p.app(), Map.class);
+        Object body = decode(p.app(), Map.class, false);
         Map<?, ?> res = body instanceof Map ? (Map<?, ?>) body : Map.of();
         if (!Boolean.TRUE.equals(res.get("success"))) {
           Throwable remote = RemoteErrors.decode(res.get("error"), null, "creating the real client");
@@ -391,24 +390,18 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   private Object result(MethodInfo info, Packet p) throws Throwable {
     try {
       if (Boolean.TRUE.equals(p.conn().success())) {
-        try {
-          return Values.decode(codec, binary, p.app(), info.resultType());
-        } catch (IOException | RuntimeException e) {
-          throw new ProtocolException(
-              "cannot read the answer of " + leader + " as " + info.resultType().getTypeName() + ": "
-                  + e.getMessage(), e);
-        }
+        return decode(p.app(), info.resultType(), binary);
       }
-      Object error = decode(p.app(), Object.class);
+      Object error = decode(p.app(), Object.class, false);
       throw RemoteErrors.decode(error, info.method(), info.description() + " failed on " + leader);
     } finally {
       p.release();
     }
   }
 
-  private Object decode(ByteBuf app, java.lang.reflect.Type type) {
+  private Object decode(ByteBuf app, java.lang.reflect.Type type, boolean raw) {
     try {
-      return codec.decode(new ByteBufInputStream(app.duplicate()), type);
+      return Values.decode(codec, raw, app, type);
     } catch (IOException | RuntimeException e) {
       throw new ProtocolException(
           "cannot read the answer of " + leader + " as " + type.getTypeName() + ": " + e.getMessage(), e);
