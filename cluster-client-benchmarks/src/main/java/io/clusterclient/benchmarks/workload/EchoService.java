@@ -1,6 +1,7 @@
 package io.clusterclient.benchmarks.workload;
 
 import io.clusterclient.Delegate;
+import io.clusterclient.Idempotent;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -12,12 +13,14 @@ import java.util.function.Consumer;
  */
 public interface EchoService {
   /**
-   * Returns its argument; the caller waits for the leader's answer.
+   * Returns its argument; the caller waits for the leader's answer. Idempotent, like every echo
+   * here: a call in flight when the leader dies is sent again to the next one.
    *
    * @param value any string
    * @return the same string
    */
   @Delegate
+  @Idempotent
   String echo(String value);
 
   /**
@@ -26,6 +29,7 @@ public interface EchoService {
    * @param value any string
    * @return a future of the same string
    */
+  @Idempotent
   CompletableFuture<String> echoAsync(String value);
 
   /**
@@ -34,6 +38,7 @@ public interface EchoService {
    * @param value any bytes
    * @return a future of the same bytes
    */
+  @Idempotent
   CompletableFuture<byte[]> echoBytes(byte[] value);
 
   /**

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Election {
   private static final Logger LOG = LoggerFactory.getLogger(Election.class);
-  private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
   private Election() {}

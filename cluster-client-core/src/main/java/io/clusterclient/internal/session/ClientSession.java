@@ -19,6 +19,7 @@ import io.clusterclient.internal.SerialExecutor;
 import io.clusterclient.internal.codec.JsonCodec;
 import io.clusterclient.internal.election.Election;
 import io.clusterclient.internal.codec.Regs;
+import io.clusterclient.internal.leader.LeaderChannel;
 import io.clusterclient.internal.leader.RealClients;
 import io.clusterclient.internal.protocol.Keys;
 import io.clusterclient.internal.codec.RemoteErrors;
@@ -68,6 +69,7 @@ public final class ClientSession {
   private volatile Throwable lastFailure;
   private volatile String unresponsive;
   private long retryDelayMillis = FIRST_RETRY_MILLIS;
+  private volatile boolean warmedUp;
   private final AtomicLong succeeded = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong retried = new AtomicLong();
@@ -197,6 +199,10 @@ public final class ClientSession {
     LOG.info("[cluster-client:{}] {} ({})", name(), elected.role(), elected.describe());
     fireRole(elected.role());
     round.complete(elected);
+    if (elected.role() == Role.FOLLOWER && !warmedUp) {
+      warmedUp = true; // this election thread is done: it prepares this process to lead
+      LeaderChannel.warmUp(this);
+    }
   }
 
   /**
