@@ -26,7 +26,8 @@ import java.util.Set;
  * <p>Options: {@code --quick} (seconds, for the unit test), {@code --out FILE} (default
  * target/benchmark-results.json; the table goes next to it as .md, the processes' logs into
  * benchmark-logs/), {@code --only a,b,...}, {@code --impl ours,raw,node}, {@code --no-node}, {@code
- * --no-jmh}, {@code --jfr} (a flight recording per Java process, in the log folder), {@code
+ * --no-jmh}, {@code --jfr} (a flight recording per Java process, in the log folder, with JFR's
+ * "profile" settings or the .jfc file named by the environment variable {@code BENCH_JFC}), {@code
  * --log-level info} (the Java processes' slf4j-simple level, warn by default).
  */
 public final class BenchmarkMain {

@@ -45,7 +45,7 @@ abstract class Launcher {
       options.add(
           "-XX:StartFlightRecording=filename="
               + logDir.resolve(label + ".jfr")
-              + ",settings=profile,dumponexit=true");
+              + ",settings=" + java.util.Objects.requireNonNullElse(System.getenv("BENCH_JFC"), "profile") + ",dumponexit=true");
     }
     return options;
   }

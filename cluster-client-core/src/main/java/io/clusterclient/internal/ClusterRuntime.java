@@ -33,7 +33,6 @@ public final class ClusterRuntime {
     this.worker =
         new ThreadPoolExecutor(
             0, workers, 30, TimeUnit.SECONDS, queue, daemon("cluster-client-worker"), queue);
-    queue.pool = this.worker;
     // Elections block (connect, register), and must not queue behind user callbacks on the workers.
     this.elections =
         new ThreadPoolExecutor(
@@ -103,22 +102,41 @@ public final class ClusterRuntime {
   /**
    * Hands a task to an idle worker if there is one, else starts a worker (up to the maximum), else
    * queues it. A plain ThreadPoolExecutor starts a new thread per task up to its core size even with
-   * idle ones around, which would make every process keep {@code workerThreads} threads.
+   * idle ones around, which would make every process keep {@code workerThreads} threads. Idle
+   * workers are counted here, where they wait, because asking the pool takes its main lock on every
+   * task.
    */
   private static final class ScalingQueue extends LinkedBlockingQueue<Runnable>
       implements java.util.concurrent.RejectedExecutionHandler {
     private static final long serialVersionUID = 1L;
-    transient ThreadPoolExecutor pool;
+    private final AtomicInteger idle = new AtomicInteger();
 
     @Override
     public boolean offer(Runnable task) {
-      ThreadPoolExecutor p = pool;
-      if (p != null
-          && p.getPoolSize() < p.getMaximumPoolSize()
-          && p.getActiveCount() >= p.getPoolSize()) {
-        return false; // every worker is busy: the pool starts another
+      // false: every worker is busy, and the pool starts another (or calls rejectedExecution at
+      // the maximum). A worker that times out meanwhile is replaced by the pool, since the queue is
+      // not empty: no task waits without a worker.
+      return idle.get() > 0 && super.offer(task);
+    }
+
+    @Override
+    public Runnable poll(long timeout, TimeUnit unit) throws InterruptedException {
+      idle.incrementAndGet();
+      try {
+        return super.poll(timeout, unit);
+      } finally {
+        idle.decrementAndGet();
       }
-      return super.offer(task);
+    }
+
+    @Override
+    public Runnable take() throws InterruptedException {
+      idle.incrementAndGet();
+      try {
+        return super.take();
+      } finally {
+        idle.decrementAndGet();
+      }
     }
 
     @Override

@@ -97,11 +97,20 @@ class ChaosTest {
       otherFailed += s[2];
       retried += s[3];
       worstWait = Math.max(worstWait, s[5]);
-      leader.kill();
       alive.remove(leader);
-
+      java.util.Map<TestProcess, Long> electionsBefore = new java.util.HashMap<>();
       for (TestProcess p : alive) {
-        Deadline.await(p.name() + " ready again", WAIT, () -> !role(p).equals("ELECTING"));
+        electionsBefore.put(p, stats(p)[4]);
+      }
+      leader.kill();
+
+      // Not ELECTING is not enough: a survivor that has not yet read the closed connection still
+      // says FOLLOWER of the dead leader. Ready again means: it ran an election since, and it ended.
+      for (TestProcess p : alive) {
+        Deadline.await(
+            p.name() + " ready again",
+            WAIT,
+            () -> stats(p)[4] > electionsBefore.get(p) && !role(p).equals("ELECTING"));
       }
       long leaders = alive.stream().filter(p -> role(p).equals("LEADER")).count();
       assertThat(leaders).as("round %d: exactly one new leader", round).isEqualTo(1);

@@ -3,8 +3,9 @@ package io.clusterclient.internal.codec;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.cfg.MapperConfig;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
@@ -17,7 +18,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PushbackInputStream;
 import java.lang.reflect.Type;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The default {@link ClusterCodec}: plain JSON through Jackson, the same bytes a Node.js
@@ -65,6 +68,9 @@ public final class JsonCodec implements ClusterCodec {
   }
 
   private final ObjectMapper mapper;
+  /** Readers and writers per declared type: immutable, and costly enough to build on every call. */
+  private final Map<Type, ObjectReader> readers = new ConcurrentHashMap<>();
+  private final Map<Type, ObjectWriter> writers = new ConcurrentHashMap<>();
 
   /** Creates a codec with a plain Jackson mapper, hardened as described above. */
   public JsonCodec() {
@@ -118,7 +124,7 @@ public final class JsonCodec implements ClusterCodec {
       mapper.writer().writeValue(out, null);
       return;
     }
-    mapper.writerFor(mapper.constructType(type)).writeValue(out, value);
+    writers.computeIfAbsent(type, t -> mapper.writerFor(mapper.constructType(t))).writeValue(out, value);
   }
 
   @Override
@@ -126,16 +132,16 @@ public final class JsonCodec implements ClusterCodec {
     if (isVoid(type)) {
       return null;
     }
-    JavaType javaType = mapper.constructType(type);
+    ObjectReader reader = readers.computeIfAbsent(type, t -> mapper.readerFor(mapper.constructType(t)));
     PushbackInputStream input = new PushbackInputStream(in, 1);
     int first = input.read();
     if (first == -1) {
       // No application object: a primitive gets what JSON null gives it (its default, unless the
       // mapper fails on null primitives); anything else is null.
-      return javaType.isPrimitive() ? mapper.readerFor(javaType).readValue("null") : null;
+      return type instanceof Class && ((Class<?>) type).isPrimitive() ? reader.readValue("null") : null;
     }
     input.unread(first);
-    return mapper.readerFor(javaType).readValue(input);
+    return reader.readValue(input);
   }
 
   private static boolean isVoid(Type type) {

@@ -29,6 +29,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -38,7 +39,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -61,6 +61,8 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
   private final Map<MethodInfo, ConnObject> invokeConns = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
+  /** When the next sweep for expired calls runs ({@code System.nanoTime()}); MAX_VALUE: none. */
+  private final AtomicLong nextSweep = new AtomicLong(Long.MAX_VALUE);
   private final int timeoutMillis;
   private volatile Channel channel;
   private volatile boolean registered;
@@ -117,6 +119,8 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
                   @Override
                   protected void initChannel(Channel ch) {
                     ch.pipeline()
+                        // Calls written by many threads leave in one write system call per turn.
+                        .addLast("flush", new FlushConsolidationHandler(256, true))
                         .addLast("decoder", new PacketDecoder(options.maxFrameLength()))
                         .addLast("encoder", new PacketEncoder())
                         .addLast("idle", new IdleStateHandler(heartbeat, 0, 0, TimeUnit.MILLISECONDS))
@@ -233,7 +237,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
 
   private CompletableFuture<Packet> send(ConnObject conn, ByteBuf app, int timeout, MethodInfo info) {
     long id = nextId();
-    Pending p = new Pending(info, conn);
+    Pending p = new Pending(info, conn, timeout);
     pending.put(id, p);
     Channel ch = channel;
     if (closeCause != null || !ch.isActive()) {
@@ -244,7 +248,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       return p.future;
     }
     try {
-      p.timer = scheduleTimeout(ch, id, p, timeout);
+      armSweep(ch, p.deadline);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       pending.remove(id);
       app.release();
@@ -255,7 +259,6 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
         .addListener(
             w -> {
               if (!w.isSuccess() && pending.remove(id, p)) {
-                p.cancelTimer();
                 connectionLost(w.cause());
                 p.future.completeExceptionally(lost(p, w.cause()));
               }
@@ -263,17 +266,41 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     return p.future;
   }
 
-  private ScheduledFuture<?> scheduleTimeout(Channel ch, long id, Pending p, int timeout) {
-    return
-        ch.eventLoop()
-            .schedule(
-                () -> {
-                  if (pending.remove(id, p)) {
-                    p.future.completeExceptionally(timeout(p, timeout));
-                  }
-                },
-                timeout,
-                TimeUnit.MILLISECONDS);
+  /**
+   * Makes sure a sweep runs by {@code due}. One timer for all the calls in flight instead of one
+   * per call: scheduling and cancelling a task on the event loop for every call cost more than the
+   * call's own work. A call added while a sweep runs is either seen by it or arms its own.
+   */
+  private void armSweep(Channel ch, long due) {
+    long current;
+    while ((current = nextSweep.get()) == Long.MAX_VALUE || due - current < 0) {
+      if (nextSweep.compareAndSet(current, due)) {
+        ch.eventLoop().schedule(() -> sweep(ch, due), Math.max(0, due - System.nanoTime()), TimeUnit.NANOSECONDS);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Fails the calls past their deadline, and arms the sweep of the next one. On the event loop. A
+   * sweep overtaken by an earlier one arms nothing the earlier one did not, so sweeps do not pile up.
+   */
+  private void sweep(Channel ch, long due) {
+    nextSweep.compareAndSet(due, Long.MAX_VALUE);
+    long now = System.nanoTime();
+    long soonest = Long.MAX_VALUE;
+    for (Map.Entry<Long, Pending> e : pending.entrySet()) {
+      Pending p = e.getValue();
+      long left = p.deadline - now;
+      if (left > 0) {
+        soonest = Math.min(soonest, left);
+      } else if (pending.remove(e.getKey(), p)) {
+        p.future.completeExceptionally(timeout(p, p.timeoutMillis));
+      }
+    }
+    if (soonest != Long.MAX_VALUE) {
+      armSweep(ch, now + soonest);
+    }
   }
 
   /**
@@ -321,7 +348,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       // Only when the event loop stalled past the timer; completing the future here makes a later
       // answer fail to complete it, and channelRead0 then releases that answer.
       answer.completeExceptionally(e);
-      throw timeout(new Pending(info, null), timeoutMillis);
+      throw timeout(new Pending(info, null, timeoutMillis), timeoutMillis);
     } catch (InterruptedException e) {
       answer.thenAccept(Packet::release);
       Thread.currentThread().interrupt();
@@ -382,7 +409,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     Channel ch = channel;
     if (!ch.isActive()) {
       app.release();
-      throw lost(new Pending(info, null), closeCause);
+      throw lost(new Pending(info, null, timeoutMillis), closeCause);
     }
     ch.writeAndFlush(Packet.request(nextId(), timeoutMillis, invokeConn(info), app));
   }
@@ -434,7 +461,6 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       }
       Pending p = pending.remove(packet.id());
       if (p != null) {
-        p.cancelTimer();
         if (p.future.complete(packet.retain())) {
           return;
         }
@@ -502,7 +528,6 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     for (Map.Entry<Long, Pending> e : pending.entrySet()) {
       Pending p = e.getValue();
       if (pending.remove(e.getKey(), p)) {
-        p.cancelTimer();
         p.future.completeExceptionally(
             closedByUser ? new io.clusterclient.ClusterClosedException(p.what() + " was cancelled: the client was closed") : lost(p, cause));
       }
@@ -523,19 +548,15 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   private static final class Pending {
     final MethodInfo info;
     final ConnObject conn;
+    final int timeoutMillis;
+    final long deadline;
     final CompletableFuture<Packet> future = new CompletableFuture<>();
-    volatile ScheduledFuture<?> timer;
 
-    Pending(MethodInfo info, ConnObject conn) {
+    Pending(MethodInfo info, ConnObject conn, int timeoutMillis) {
       this.info = info;
       this.conn = conn;
-    }
-
-    void cancelTimer() {
-      ScheduledFuture<?> t = timer;
-      if (t != null) {
-        t.cancel(false);
-      }
+      this.timeoutMillis = timeoutMillis;
+      this.deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     }
 
     String what() {

@@ -603,16 +603,20 @@ public final class LeaderChannel implements Backend {
     }
     MethodInfo called = info;
     if (result instanceof CompletionStage) {
-      ((CompletionStage<?>) result)
-          .whenCompleteAsync(
-              (v, e) -> {
-                if (e != null) {
-                  replyError(connection, id, timeout, oneway, called, conn.method(), RemoteErrors.unwrap(e));
-                } else {
-                  reply(connection, id, timeout, oneway, called, v);
-                }
-              },
-              worker);
+      java.util.function.BiConsumer<Object, Throwable> answer =
+          (v, e) -> {
+            if (e != null) {
+              replyError(connection, id, timeout, oneway, called, conn.method(), RemoteErrors.unwrap(e));
+            } else {
+              reply(connection, id, timeout, oneway, called, v);
+            }
+          };
+      if (result instanceof CompletableFuture && ((CompletableFuture<?>) result).isDone()) {
+        // Already complete: this worker answers at once, rather than handing it to another.
+        ((CompletableFuture<?>) result).whenComplete(answer);
+      } else {
+        ((CompletionStage<?>) result).whenCompleteAsync(answer, worker);
+      }
     } else {
       reply(connection, id, timeout, oneway, called, result);
     }

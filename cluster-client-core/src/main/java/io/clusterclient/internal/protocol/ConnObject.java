@@ -87,6 +87,16 @@ public final class ConnObject {
   // Racy single-check cache: a String is immutable and the text is deterministic, so a thread that
   // sees null just computes the same value again.
   private String json;
+  private byte[] jsonBytes;
+
+  private static final ConnObject REGISTER_CHANNEL_RES_CONN = of(REGISTER_CHANNEL_RES);
+  private static final ConnObject HEARTBEAT_CONN = of(HEARTBEAT);
+  private static final ConnObject HEARTBEAT_RES_CONN = of(HEARTBEAT_RES);
+  private static final ConnObject SUBSCRIBE_RESULT_RES_CONN = of(SUBSCRIBE_RESULT_RES);
+  private static final ConnObject INVOKE_SUCCEEDED =
+      new ConnObject(INVOKE_RESULT, null, null, null, true, null, null, null, null, null);
+  private static final ConnObject INVOKE_FAILED =
+      new ConnObject(INVOKE_RESULT, null, null, null, false, null, null, null, null, null);
 
   private ConnObject(
       String type,
@@ -150,7 +160,7 @@ public final class ConnObject {
    * @return the connection object
    */
   public static ConnObject registerChannelRes() {
-    return of(REGISTER_CHANNEL_RES);
+    return REGISTER_CHANNEL_RES_CONN;
   }
 
   /**
@@ -159,7 +169,7 @@ public final class ConnObject {
    * @return the connection object
    */
   public static ConnObject heartbeat() {
-    return of(HEARTBEAT);
+    return HEARTBEAT_CONN;
   }
 
   /**
@@ -168,7 +178,7 @@ public final class ConnObject {
    * @return the connection object
    */
   public static ConnObject heartbeatRes() {
-    return of(HEARTBEAT_RES);
+    return HEARTBEAT_RES_CONN;
   }
 
   /**
@@ -198,7 +208,7 @@ public final class ConnObject {
    * @return the connection object
    */
   public static ConnObject invokeResult(boolean success) {
-    return new ConnObject(INVOKE_RESULT, null, null, null, success, null, null, null, null, null);
+    return success ? INVOKE_SUCCEEDED : INVOKE_FAILED;
   }
 
   /**
@@ -242,7 +252,7 @@ public final class ConnObject {
    * @return the connection object
    */
   public static ConnObject subscribeResultRes() {
-    return of(SUBSCRIBE_RESULT_RES);
+    return SUBSCRIBE_RESULT_RES_CONN;
   }
 
   private static ConnObject withReg(String type, String key, JsonNode reg) {
@@ -302,13 +312,24 @@ public final class ConnObject {
   }
 
   /**
-   * Returns the UTF-8 bytes of the compact JSON text.
+   * Returns the UTF-8 bytes of the compact JSON text, computed once: the connection objects of hot
+   * methods are built once and sent on every call.
    *
-   * @return a new array each call
+   * @return the bytes, shared by every caller: never modify them
    */
   public byte[] toJsonBytes() {
-    // Lone surrogates are escaped by JsJson, so UTF-8 encoding is lossless.
-    return toJsonText().getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = jsonBytes; // racy single-check, as for the text
+    if (bytes == null) {
+      // Lone surrogates are escaped by JsJson, so UTF-8 encoding is lossless.
+      bytes = toJsonText().getBytes(StandardCharsets.UTF_8);
+      jsonBytes = bytes;
+    }
+    return bytes;
+  }
+
+  /** @return whether this object may be shared by every packet with the same bytes (no reg) */
+  boolean isShareable() {
+    return reg == null;
   }
 
   /**

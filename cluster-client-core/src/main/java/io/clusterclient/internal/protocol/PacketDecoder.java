@@ -30,6 +30,7 @@ public final class PacketDecoder extends ByteToMessageDecoder {
 
   private final int maxFrameLength;
   private final int maxConnLength;
+  private final ConnCache conns = new ConnCache();
   private boolean failed;
 
   /**
@@ -127,7 +128,7 @@ public final class PacketDecoder extends ByteToMessageDecoder {
     }
 
     in.skipBytes(Packet.HEADER_LENGTH);
-    ConnObject conn = ConnObject.parse(in.slice(in.readerIndex(), connLength));
+    ConnObject conn = conns.parse(in.slice(in.readerIndex(), connLength));
     in.skipBytes(connLength);
     ByteBuf app = appLength == 0 ? Unpooled.EMPTY_BUFFER : in.readRetainedSlice(appLength);
     return kind == 1
