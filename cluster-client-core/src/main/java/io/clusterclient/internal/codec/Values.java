@@ -45,6 +45,18 @@ public final class Values {
   }
 
   /**
+   * Returns how many bytes {@link #encode} will write for a value, when that is known in advance.
+   *
+   * @param binary whether the connection agreed on raw byte arrays
+   * @param value the value
+   * @param type its declared type
+   * @return the exact size of a raw byte array, or 0 when only the codec knows
+   */
+  public static int sizeHint(boolean binary, Object value, Type type) {
+    return binary && type == byte[].class && value != null ? 1 + ((byte[]) value).length : 0;
+  }
+
+  /**
    * Reads one value from all the readable bytes of a buffer, without moving its indices.
    *
    * @param codec the codec for everything but raw byte arrays

@@ -321,9 +321,14 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   private ByteBuf encodeArgs(MethodInfo info, Object[] args) {
     Object[] values = args == null ? new Object[0] : args;
     try {
+      long hint = 0;
+      for (int i = 0; i < values.length; i++) {
+        hint += Values.sizeHint(binary, values[i], info.parameterTypes()[i]);
+      }
       return InvokeArgs.encode(
           channel.alloc(),
           values.length,
+          (int) Math.min(Integer.MAX_VALUE - 1024, hint),
           (i, out) -> Values.encode(codec, binary, values[i], info.parameterTypes()[i], out));
     } catch (IOException | RuntimeException e) {
       throw new ClusterException(

@@ -694,7 +694,8 @@ public final class LeaderChannel implements Backend {
   /** Encodes into a buffer of the connection's allocator; raw byte[] where the follower agreed. */
   private ByteBuf encodeOrThrow(ServerConnection connection, Object value, Type type, boolean binary)
       throws IOException {
-    ByteBuf buf = connection.channel().alloc().buffer();
+    int hint = Values.sizeHint(binary, value, type);
+    ByteBuf buf = hint > 0 ? connection.channel().alloc().buffer(hint) : connection.channel().alloc().buffer();
     try {
       Values.encode(codec, binary, value, type, new ByteBufOutputStream(buf));
       return buf;

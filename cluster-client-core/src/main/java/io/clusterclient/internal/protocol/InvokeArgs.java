@@ -46,13 +46,31 @@ public final class InvokeArgs {
    */
   public static ByteBuf encode(ByteBufAllocator alloc, int count, ArgWriter writer)
       throws IOException {
+    return encode(alloc, count, 0, writer);
+  }
+
+  /**
+   * Builds the application object of an invoke in a buffer sized for it from the start, so that a
+   * large argument is copied once instead of again at every doubling of the buffer.
+   *
+   * @param alloc where to allocate the buffer
+   * @param count the number of arguments
+   * @param sizeHint the bytes the arguments are expected to take, without their length prefixes; 0
+   *     when unknown
+   * @param writer writes each argument, in order
+   * @return a new buffer the caller owns; {@link Unpooled#EMPTY_BUFFER} when count is 0
+   * @throws IOException when the writer throws; the buffer is released first
+   */
+  public static ByteBuf encode(ByteBufAllocator alloc, int count, int sizeHint, ArgWriter writer)
+      throws IOException {
     if (count < 0) {
       throw new IllegalArgumentException("negative argument count " + count);
     }
     if (count == 0) {
       return Unpooled.EMPTY_BUFFER;
     }
-    ByteBuf buf = alloc.buffer();
+    ByteBuf buf =
+        sizeHint > 0 ? alloc.buffer((int) Math.min(Integer.MAX_VALUE, sizeHint + (long) count * LENGTH_PREFIX)) : alloc.buffer();
     boolean done = false;
     try {
       ByteBufOutputStream out = new ByteBufOutputStream(buf);

@@ -28,6 +28,9 @@ public final class PacketDecoder extends ByteToMessageDecoder {
   /** Upper bound of a connection object's length, whatever maxFrameLength is: it is small JSON. */
   public static final int MAX_CONN_LENGTH = 1 << 20;
 
+  /** How far ahead of the received bytes a frame's room may be reserved, at most. */
+  private static final int MAX_RESERVE_AHEAD = 1 << 20;
+
   private final int maxFrameLength;
   private final int maxConnLength;
   private final ConnCache conns = new ConnCache();
@@ -72,6 +75,22 @@ public final class PacketDecoder extends ByteToMessageDecoder {
       failed = true;
       in.skipBytes(in.readableBytes());
       throw e;
+    }
+  }
+
+  /**
+   * Makes room for the rest of a large frame at once, rather than letting the cumulation double (and
+   * copy) its way there. Never more than {@link #MAX_RESERVE_AHEAD} or the bytes already received
+   * ahead of what the peer has sent: a header alone cannot make this process allocate its frame. Only
+   * when nothing else shares the buffer (a packet still being served holds a slice of it).
+   */
+  private static void reserve(ByteBuf in, int missing) {
+    if (missing > in.writableBytes()
+        && missing <= in.maxWritableBytes()
+        && in.refCnt() == 1
+        && !in.isReadOnly()
+        && missing <= Math.max(MAX_RESERVE_AHEAD, in.readableBytes())) {
+      in.ensureWritable(missing);
     }
   }
 
@@ -123,7 +142,9 @@ public final class PacketDecoder extends ByteToMessageDecoder {
               + maxFrameLength
               + "; raise maxFrameLength on every process if this is legitimate");
     }
-    if (in.readableBytes() < frameLength) {
+    int missing = (int) (frameLength - in.readableBytes());
+    if (missing > 0) {
+      reserve(in, missing);
       return null;
     }
 

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
@@ -269,6 +271,40 @@ class PacketDecoderTest {
     assertThatThrownBy(() -> new PacketDecoder(23))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("smaller than the header");
+  }
+
+  @Test
+  void aLargeFrameArrivingInPiecesGetsItsRoomOnceAndArrivesWhole() {
+    byte[] conn = utf8("{\"type\":\"invoke_result\",\"success\":true}");
+    byte[] app = new byte[900 << 10];
+    for (int i = 0; i < app.length; i++) {
+      app[i] = (byte) (i * 31 + 7);
+    }
+    ByteBuf head = Frames.header(1, 1, 5, 3000, conn.length, app.length).writeBytes(conn);
+    assertThat(write(head)).isFalse();
+    // The decoder took this buffer as its cumulation and made room for the whole frame at once.
+    assertThat(head.capacity()).isGreaterThanOrEqualTo(Packet.HEADER_LENGTH + conn.length + app.length);
+    for (int off = 0; off < app.length; off += 64 << 10) {
+      int n = Math.min(64 << 10, app.length - off);
+      write(Unpooled.wrappedBuffer(app, off, n));
+    }
+    Packet packet = channel.readInbound();
+    try {
+      assertThat(packet.id()).isEqualTo(5);
+      assertThat(ByteBufUtil.getBytes(packet.app())).isEqualTo(app);
+    } finally {
+      packet.release();
+    }
+  }
+
+  @Test
+  void aHeaderAloneNeverReservesItsFrameFarAheadOfTheBytesReceived() {
+    EmbeddedChannel big = new EmbeddedChannel(new PacketDecoder(64 << 20));
+    ByteBuf head = Frames.header(1, 0, 1, 3000, 2, 32 << 20).writeBytes(utf8("{}"));
+    written.add(head);
+    assertThat(big.writeInbound(head)).isFalse();
+    assertThat(head.capacity()).as("room reserved for a 32 MiB frame after 26 bytes").isLessThan(2 << 20);
+    big.finishAndReleaseAll();
   }
 
   private void assertRefused(ByteBuf input, Class<? extends Exception> type, String message) {
