@@ -68,13 +68,15 @@ public final class JsonCodec implements ClusterCodec {
   }
 
   private final ObjectMapper mapper;
+  /** Built with the default mapper: a plain string is then exactly its JSON text. */
+  private final boolean plain;
   /** Readers and writers per declared type: immutable, and costly enough to build on every call. */
   private final Map<Type, ObjectReader> readers = new ConcurrentHashMap<>();
   private final Map<Type, ObjectWriter> writers = new ConcurrentHashMap<>();
 
   /** Creates a codec with a plain Jackson mapper, hardened as described above. */
   public JsonCodec() {
-    this(JsonMapper.builder().build());
+    this(JsonMapper.builder().build(), true);
   }
 
   /**
@@ -85,6 +87,10 @@ public final class JsonCodec implements ClusterCodec {
    * @throws IllegalArgumentException if the mapper has default typing activated
    */
   public JsonCodec(ObjectMapper mapper) {
+    this(mapper, false);
+  }
+
+  private JsonCodec(ObjectMapper mapper, boolean plain) {
     Objects.requireNonNull(mapper, "mapper");
     if (mapper.getSerializationConfig().getDefaultTyper(null) != null
         || mapper.getDeserializationConfig().getDefaultTyper(null) != null) {
@@ -107,6 +113,18 @@ public final class JsonCodec implements ClusterCodec {
       copy.setPolymorphicTypeValidator(APPLICATION_BASE_TYPES_ONLY);
     }
     this.mapper = copy;
+    this.plain = plain;
+  }
+
+  /**
+   * Returns whether this codec uses the default mapper, whose JSON for a {@link String} is the
+   * standard one: then a string of printable ASCII without quotes or backslashes is written and read
+   * as itself, without Jackson (the hot path of string arguments and results).
+   *
+   * @return true for {@link #shared()} and {@link #JsonCodec()}
+   */
+  public boolean isPlain() {
+    return plain;
   }
 
   /**

@@ -4,9 +4,12 @@ import io.clusterclient.ClusterCodec;
 import io.clusterclient.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.util.ByteProcessor;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Arguments and results on the wire. Between two Java processes that agreed on it when the follower
@@ -17,6 +20,8 @@ import java.lang.reflect.Type;
 public final class Values {
   private static final int NULL = 0;
   private static final int BYTES = 1;
+  /** Bytes a JSON string may hold as themselves: printable ASCII but the quote and the backslash. */
+  private static final ByteProcessor PLAIN_ASCII = b -> b >= 0x20 && b < 0x7f && b != '"' && b != '\\';
 
   private Values() {}
 
@@ -41,7 +46,32 @@ public final class Values {
       }
       return;
     }
+    if (type == String.class
+        && value instanceof String
+        && out instanceof ByteBufOutputStream
+        && isPlainJson(codec)
+        && isPlainAscii((String) value)) {
+      // The JSON text of such a string is the string in quotes, whoever writes it.
+      ByteBuf buf = ((ByteBufOutputStream) out).buffer();
+      buf.writeByte('"').writeCharSequence((String) value, StandardCharsets.US_ASCII);
+      buf.writeByte('"');
+      return;
+    }
     codec.encode(value, type, out);
+  }
+
+  private static boolean isPlainJson(ClusterCodec codec) {
+    return codec instanceof JsonCodec && ((JsonCodec) codec).isPlain();
+  }
+
+  private static boolean isPlainAscii(String s) {
+    for (int i = 0, n = s.length(); i < n; i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -82,6 +112,16 @@ public final class Values {
       byte[] bytes = new byte[buf.readableBytes() - 1];
       buf.getBytes(buf.readerIndex() + 1, bytes);
       return bytes;
+    }
+    if (type == String.class && isPlainJson(codec)) {
+      int start = buf.readerIndex();
+      int length = buf.readableBytes();
+      if (length >= 2
+          && buf.getByte(start) == '"'
+          && buf.getByte(start + length - 1) == '"'
+          && buf.forEachByte(start + 1, length - 2, PLAIN_ASCII) == -1) {
+        return buf.toString(start + 1, length - 2, StandardCharsets.US_ASCII);
+      }
     }
     return codec.decode(new ByteBufInputStream(buf.duplicate()), type);
   }

@@ -10,8 +10,9 @@ import java.util.List;
 /**
  * Encodes {@link Packet}s into bytes.
  *
- * <p>Writes the header and the connection object into one exactly sized buffer and passes the
- * application object on as a second buffer, so large payloads are never copied. Refuses (with an
+ * <p>Writes the header and the connection object into one exactly sized buffer; an application
+ * object of up to {@value #INLINE_APP_LIMIT} bytes is copied into it too (one buffer per packet),
+ * a larger one is passed on as a second buffer, so large payloads are never copied. Refuses (with an
  * {@link EncoderException}, failing the write) a connection object longer than {@link
  * PacketDecoder#MAX_CONN_LENGTH}, which every peer of this project would reject by closing the
  * connection.
@@ -20,6 +21,9 @@ import java.util.List;
  */
 @Sharable
 public final class PacketEncoder extends MessageToMessageEncoder<Packet> {
+  /** Application objects up to this size travel in the header's buffer. */
+  static final int INLINE_APP_LIMIT = 2048;
+
   /** Creates an encoder; one instance may serve every channel. */
   public PacketEncoder() {
     super(Packet.class);
@@ -39,7 +43,11 @@ public final class PacketEncoder extends MessageToMessageEncoder<Packet> {
     ByteBuf app = packet.app();
     int appLength = app.readableBytes();
     int headerAndConn = Packet.HEADER_LENGTH + conn.length;
-    ByteBuf head = ctx.alloc().buffer(headerAndConn, headerAndConn);
+    // A small application object is copied in with the header: one buffer, one write, no promise
+    // combining; a large one follows as a buffer of its own, never copied.
+    boolean inline = appLength <= INLINE_APP_LIMIT;
+    int size = inline ? headerAndConn + appLength : headerAndConn;
+    ByteBuf head = ctx.alloc().buffer(size, size);
     head.writeByte(Packet.VERSION)
         .writeByte(packet.isResponse() ? 1 : 0)
         .writeShort(0)
@@ -48,6 +56,11 @@ public final class PacketEncoder extends MessageToMessageEncoder<Packet> {
         .writeInt(conn.length)
         .writeInt(appLength)
         .writeBytes(conn);
+    if (inline) {
+      head.writeBytes(app, app.readerIndex(), appLength);
+      out.add(head);
+      return;
+    }
     out.add(head);
     if (appLength > 0) {
       // The encoder releases the packet after encode; a duplicate keeps the caller's reader index.

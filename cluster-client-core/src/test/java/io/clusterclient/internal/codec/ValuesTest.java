@@ -52,4 +52,67 @@ class ValuesTest {
         .isInstanceOf(ProtocolException.class)
         .hasMessageContaining("tag 7");
   }
+
+  @Test
+  void stringsAreWrittenAndReadAsTheCodecWouldEvenWhereTheFastPathTakesThem() throws Exception {
+    String[] samples = {
+      "", "plain ascii 0123 ~!@#$%^&*()", "with \"quotes\"", "back\\slash", "tab\tand\nnewline",
+      "\u0000\u001f\u007f", "caf\u00e9 \u4e2d\u6587 \ud83d\ude00", "lone \ud800 surrogate", "x".repeat(5000)
+    };
+    for (String value : samples) {
+      ByteBuf fast = encode(false, value, String.class);
+      java.io.ByteArrayOutputStream viaCodec = new java.io.ByteArrayOutputStream();
+      JsonCodec.shared().encode(value, String.class, viaCodec);
+      // Equal texts where Jackson and the fast path agree; always the same string back.
+      assertThat(Values.decode(JsonCodec.shared(), false, fast, String.class)).as(value).isEqualTo(value);
+      assertThat(
+              Values.decode(
+                  JsonCodec.shared(), false, Unpooled.wrappedBuffer(viaCodec.toByteArray()), String.class))
+          .as(value)
+          .isEqualTo(value);
+      if (value.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '"' && c != '\\')) {
+        assertThat(fast.toString(StandardCharsets.UTF_8)).isEqualTo(viaCodec.toString(StandardCharsets.UTF_8));
+      }
+    }
+  }
+
+  @Test
+  void escapedOrPaddedJsonStringsStillDecode() throws Exception {
+    assertThat(decodeString("\"a\\nb\"")).isEqualTo("a\nb");
+    assertThat(decodeString(" \"padded\" ")).isEqualTo("padded");
+    assertThat(decodeString("null")).isNull();
+    assertThat(decodeString("")).isNull();
+    assertThatThrownBy(() -> decodeString("\"unterminated")).isInstanceOf(java.io.IOException.class);
+    assertThatThrownBy(() -> decodeString("\"a\" \"b\"")).isInstanceOf(java.io.IOException.class);
+  }
+
+  private static Object decodeString(String json) throws Exception {
+    return Values.decode(
+        JsonCodec.shared(), false, Unpooled.wrappedBuffer(json.getBytes(StandardCharsets.UTF_8)), String.class);
+  }
+
+  @Test
+  void aCodecWithItsOwnMapperKeepsItsOwnStringHandling() throws Exception {
+    com.fasterxml.jackson.databind.module.SimpleModule upper = new com.fasterxml.jackson.databind.module.SimpleModule();
+    upper.addSerializer(
+        String.class,
+        new com.fasterxml.jackson.databind.ser.std.StdSerializer<String>(String.class) {
+          private static final long serialVersionUID = 1L;
+
+          @Override
+          public void serialize(
+              String v,
+              com.fasterxml.jackson.core.JsonGenerator g,
+              com.fasterxml.jackson.databind.SerializerProvider p)
+              throws java.io.IOException {
+            g.writeString(v.toUpperCase(java.util.Locale.ROOT));
+          }
+        });
+    JsonCodec custom =
+        new JsonCodec(com.fasterxml.jackson.databind.json.JsonMapper.builder().addModule(upper).build());
+    assertThat(custom.isPlain()).isFalse();
+    ByteBuf buf = Unpooled.buffer();
+    Values.encode(custom, false, "shout", String.class, new ByteBufOutputStream(buf));
+    assertThat(buf.toString(StandardCharsets.UTF_8)).isEqualTo("\"SHOUT\"");
+  }
 }
