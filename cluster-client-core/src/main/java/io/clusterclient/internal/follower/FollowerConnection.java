@@ -111,6 +111,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
             .group(transport.group())
             .channel(transport.channelType())
             .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.ALLOCATOR, io.netty.buffer.PooledByteBufAllocator.DEFAULT)
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
                 (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))

@@ -80,6 +80,7 @@ public final class LeaderServer {
             .group(transport.group())
             .channel(transport.serverChannelType())
             .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.ALLOCATOR, io.netty.buffer.PooledByteBufAllocator.DEFAULT)
             .childOption(
                 ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
             .childHandler(server.initializer());

@@ -28,13 +28,14 @@ public final class PacketDecoder extends ByteToMessageDecoder {
   /** Upper bound of a connection object's length, whatever maxFrameLength is: it is small JSON. */
   public static final int MAX_CONN_LENGTH = 1 << 20;
 
-  /** How far ahead of the received bytes a frame's room may be reserved, at most. */
-  private static final int MAX_RESERVE_AHEAD = 1 << 20;
+  /** Frames missing at least this many bytes are gathered without copying (composite cumulation). */
+  private static final int COMPOSITE_AFTER = 16 << 10;
 
   private final int maxFrameLength;
   private final int maxConnLength;
   private final ConnCache conns = new ConnCache();
   private boolean failed;
+  private boolean composite;
 
   /**
    * Creates a decoder.
@@ -75,22 +76,6 @@ public final class PacketDecoder extends ByteToMessageDecoder {
       failed = true;
       in.skipBytes(in.readableBytes());
       throw e;
-    }
-  }
-
-  /**
-   * Makes room for the rest of a large frame at once, rather than letting the cumulation double (and
-   * copy) its way there. Never more than {@link #MAX_RESERVE_AHEAD} or the bytes already received
-   * ahead of what the peer has sent: a header alone cannot make this process allocate its frame. Only
-   * when nothing else shares the buffer (a packet still being served holds a slice of it).
-   */
-  private static void reserve(ByteBuf in, int missing) {
-    if (missing > in.writableBytes()
-        && missing <= in.maxWritableBytes()
-        && in.refCnt() == 1
-        && !in.isReadOnly()
-        && missing <= Math.max(MAX_RESERVE_AHEAD, in.readableBytes())) {
-      in.ensureWritable(missing);
     }
   }
 
@@ -142,9 +127,14 @@ public final class PacketDecoder extends ByteToMessageDecoder {
               + maxFrameLength
               + "; raise maxFrameLength on every process if this is legitimate");
     }
-    int missing = (int) (frameLength - in.readableBytes());
+    long missing = frameLength - in.readableBytes();
     if (missing > 0) {
-      reserve(in, missing);
+      if (!composite && missing >= COMPOSITE_AFTER) {
+        // The rest of a large frame is kept as the buffers it arrives in, not copied into one: no
+        // copy of the payload, and nothing allocated ahead of the bytes the peer actually sent.
+        setCumulator(COMPOSITE_CUMULATOR);
+        composite = true;
+      }
       return null;
     }
 
@@ -152,6 +142,10 @@ public final class PacketDecoder extends ByteToMessageDecoder {
     ConnObject conn = conns.parse(in.slice(in.readerIndex(), connLength));
     in.skipBytes(connLength);
     ByteBuf app = appLength == 0 ? Unpooled.EMPTY_BUFFER : in.readRetainedSlice(appLength);
+    if (composite) {
+      setCumulator(MERGE_CUMULATOR); // small frames again: contiguous is faster to read
+      composite = false;
+    }
     return kind == 1
         ? Packet.response(id, timeout, conn, app)
         : Packet.request(id, timeout, conn, app);
