@@ -3,9 +3,10 @@ package io.clusterclient.internal.session;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.clusterclient.ClusterCodec;
 import io.clusterclient.ClusterException;
+import io.clusterclient.internal.codec.Values;
 import io.clusterclient.internal.proxy.ListenerType;
 import io.clusterclient.internal.proxy.MethodInfo;
-import java.io.ByteArrayInputStream;
+import io.netty.buffer.Unpooled;
 import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -154,7 +155,7 @@ final class Subscriptions {
           Object decoded;
           try {
             // Decoded for each listener: every listener gets its own copy to keep or mutate.
-            decoded = codec.decode(new ByteArrayInputStream(value), entry.type.valueType());
+            decoded = Values.decode(codec, false, Unpooled.wrappedBuffer(value), entry.type.valueType());
           } catch (Exception e) {
             errors.accept(
                 new ClusterException(
