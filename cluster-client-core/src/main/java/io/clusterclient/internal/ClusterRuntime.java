@@ -3,7 +3,7 @@ package io.clusterclient.internal;
 import io.clusterclient.internal.transport.NioTransport;
 import io.clusterclient.internal.transport.Transport;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -102,41 +102,17 @@ public final class ClusterRuntime {
   /**
    * Hands a task to an idle worker if there is one, else starts a worker (up to the maximum), else
    * queues it. A plain ThreadPoolExecutor starts a new thread per task up to its core size even with
-   * idle ones around, which would make every process keep {@code workerThreads} threads. Idle
-   * workers are counted here, where they wait, because asking the pool takes its main lock on every
-   * task.
+   * idle ones around, which would make every process keep {@code workerThreads} threads. {@code
+   * tryTransfer} succeeds only when a worker is waiting for a task at that moment, so a task is never
+   * queued behind a busy worker while the pool could start another, and asking costs no lock.
    */
-  private static final class ScalingQueue extends LinkedBlockingQueue<Runnable>
+  private static final class ScalingQueue extends LinkedTransferQueue<Runnable>
       implements java.util.concurrent.RejectedExecutionHandler {
     private static final long serialVersionUID = 1L;
-    private final AtomicInteger idle = new AtomicInteger();
 
     @Override
     public boolean offer(Runnable task) {
-      // false: every worker is busy, and the pool starts another (or calls rejectedExecution at
-      // the maximum). A worker that times out meanwhile is replaced by the pool, since the queue is
-      // not empty: no task waits without a worker.
-      return idle.get() > 0 && super.offer(task);
-    }
-
-    @Override
-    public Runnable poll(long timeout, TimeUnit unit) throws InterruptedException {
-      idle.incrementAndGet();
-      try {
-        return super.poll(timeout, unit);
-      } finally {
-        idle.decrementAndGet();
-      }
-    }
-
-    @Override
-    public Runnable take() throws InterruptedException {
-      idle.incrementAndGet();
-      try {
-        return super.take();
-      } finally {
-        idle.decrementAndGet();
-      }
+      return tryTransfer(task); // false: no idle worker, and the pool starts one (or rejects)
     }
 
     @Override

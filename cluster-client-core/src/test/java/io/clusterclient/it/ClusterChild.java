@@ -126,6 +126,10 @@ public final class ClusterChild {
         return c.echo((String) a.get(0));
       case "add":
         return c.add((Integer) a.get(0), (Integer) a.get(1)).get(10, TimeUnit.SECONDS);
+      case "done":
+        return c.done((String) a.get(0)).get(10, TimeUnit.SECONDS);
+      case "staged":
+        return c.staged((String) a.get(0)).toCompletableFuture().get(10, TimeUnit.SECONDS);
       case "record":
         c.record((String) a.get(0));
         return null;

@@ -5,6 +5,7 @@ import io.clusterclient.DelegateType;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /** The client type of the cluster tests: a little of every invoke style. */
 public interface EchoService {
@@ -13,6 +14,12 @@ public interface EchoService {
 
   /** Auto-delegated: returns a future. */
   CompletableFuture<Integer> add(int a, int b);
+
+  /** Auto-delegated: a future that is already complete when the real method returns. */
+  CompletableFuture<String> done(String value);
+
+  /** Auto-delegated: a minimal stage, which refuses isDone, join and the like. */
+  CompletionStage<String> staged(String value);
 
   @Delegate(DelegateType.INVOKE_ONEWAY)
   void record(String event);

@@ -105,6 +105,8 @@ class MultiProcessClusterTest {
       assertThat(ok(p, "echo", "[\"hello from " + p.name() + "\"]").asText())
           .isEqualTo("hello from " + p.name());
       assertThat(ok(p, "add", "[20, 22]").asInt()).isEqualTo(42);
+      assertThat(ok(p, "done", "[\"ready\"]").asText()).isEqualTo("ready");
+      assertThat(ok(p, "staged", "[\"minimal\"]").asText()).isEqualTo("minimal");
       assertThat(ok(p, "record", "[\"event-" + p.name() + "\"]").isNull()).isTrue();
     }
     TestProcess asker = followers.get(0);

@@ -49,6 +49,16 @@ public class RealEchoService implements EchoService {
   }
 
   @Override
+  public CompletableFuture<String> done(String value) {
+    return CompletableFuture.completedFuture(value);
+  }
+
+  @Override
+  public java.util.concurrent.CompletionStage<String> staged(String value) {
+    return CompletableFuture.completedFuture(value).minimalCompletionStage();
+  }
+
+  @Override
   public void record(String event) {
     events.add(event);
   }

@@ -70,9 +70,15 @@ public final class JsonCodec implements ClusterCodec {
   private final ObjectMapper mapper;
   /** Built with the default mapper: a plain string is then exactly its JSON text. */
   private final boolean plain;
-  /** Readers and writers per declared type: immutable, and costly enough to build on every call. */
+  /**
+   * Readers and writers per declared type: immutable, and costly enough to build on every call. The
+   * types are those of delegated methods, a bounded set; past {@link #MAX_CACHED_TYPES} the cache
+   * starts over rather than grow (Jackson keeps its own bounded caches beneath).
+   */
   private final Map<Type, ObjectReader> readers = new ConcurrentHashMap<>();
+
   private final Map<Type, ObjectWriter> writers = new ConcurrentHashMap<>();
+  private static final int MAX_CACHED_TYPES = 1024;
 
   /** Creates a codec with a plain Jackson mapper, hardened as described above. */
   public JsonCodec() {
@@ -142,7 +148,7 @@ public final class JsonCodec implements ClusterCodec {
       mapper.writer().writeValue(out, null);
       return;
     }
-    writers.computeIfAbsent(type, t -> mapper.writerFor(mapper.constructType(t))).writeValue(out, value);
+    cached(writers, type, t -> mapper.writerFor(mapper.constructType(t))).writeValue(out, value);
   }
 
   @Override
@@ -150,7 +156,7 @@ public final class JsonCodec implements ClusterCodec {
     if (isVoid(type)) {
       return null;
     }
-    ObjectReader reader = readers.computeIfAbsent(type, t -> mapper.readerFor(mapper.constructType(t)));
+    ObjectReader reader = cached(readers, type, t -> mapper.readerFor(mapper.constructType(t)));
     PushbackInputStream input = new PushbackInputStream(in, 1);
     int first = input.read();
     if (first == -1) {
@@ -160,6 +166,17 @@ public final class JsonCodec implements ClusterCodec {
     }
     input.unread(first);
     return reader.readValue(input);
+  }
+
+  private static <T> T cached(Map<Type, T> cache, Type type, java.util.function.Function<Type, T> make) {
+    T found = cache.get(type);
+    if (found != null) {
+      return found;
+    }
+    if (cache.size() >= MAX_CACHED_TYPES) {
+      cache.clear();
+    }
+    return cache.computeIfAbsent(type, make);
   }
 
   private static boolean isVoid(Type type) {

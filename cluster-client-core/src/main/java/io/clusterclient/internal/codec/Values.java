@@ -14,8 +14,10 @@ import java.nio.charset.StandardCharsets;
 /**
  * Arguments and results on the wire. Between two Java processes that agreed on it when the follower
  * registered, a value declared {@code byte[]} travels as its raw bytes, after one tag byte (0 null, 1
- * bytes), instead of base64 text: one copy each way instead of an encoding. Everything else, and
- * everything to or from a Node.js peer, goes through the codec.
+ * bytes), instead of base64 text: one copy each way instead of an encoding. With the default JSON
+ * codec, a {@code String} of printable ASCII without quotes or backslashes is written and read as
+ * itself in quotes, which is its JSON text whoever writes it (Jackson, {@code JSON.stringify}).
+ * Everything else, and every value with another codec, goes through the codec.
  */
 public final class Values {
   private static final int NULL = 0;

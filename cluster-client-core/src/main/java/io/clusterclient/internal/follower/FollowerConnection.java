@@ -276,7 +276,12 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     long current;
     while ((current = nextSweep.get()) == Long.MAX_VALUE || due - current < 0) {
       if (nextSweep.compareAndSet(current, due)) {
-        ch.eventLoop().schedule(() -> sweep(ch, due), Math.max(0, due - System.nanoTime()), TimeUnit.NANOSECONDS);
+        try {
+          ch.eventLoop().schedule(() -> sweep(ch, due), Math.max(0, due - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          nextSweep.compareAndSet(due, Long.MAX_VALUE); // no sweep behind it: let the next call arm one
+          throw e;
+        }
         return;
       }
     }

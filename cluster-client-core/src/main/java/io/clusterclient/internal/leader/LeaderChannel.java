@@ -173,8 +173,8 @@ public final class LeaderChannel implements Backend {
       }
       Map<String, Object> body = registerAnswer(null, true);
       session.codec().encode(body, Map.class, java.io.OutputStream.nullOutputStream());
-    } catch (Throwable t) {
-      LOG.debug("[cluster-client:{}] warming up the leader's code failed", session.name(), t);
+    } catch (Exception | LinkageError e) {
+      LOG.debug("[cluster-client:{}] warming up the leader's code failed", session.name(), e);
     }
   }
 
@@ -611,8 +611,9 @@ public final class LeaderChannel implements Backend {
               reply(connection, id, timeout, oneway, called, v);
             }
           };
-      if (result instanceof CompletableFuture && ((CompletableFuture<?>) result).isDone()) {
-        // Already complete: this worker answers at once, rather than handing it to another.
+      if (result.getClass() == CompletableFuture.class && ((CompletableFuture<?>) result).isDone()) {
+        // Already complete: this worker answers at once, rather than handing it to another. Only a
+        // plain CompletableFuture: subclasses (a minimal stage) may refuse isDone.
         ((CompletableFuture<?>) result).whenComplete(answer);
       } else {
         ((CompletionStage<?>) result).whenCompleteAsync(answer, worker);

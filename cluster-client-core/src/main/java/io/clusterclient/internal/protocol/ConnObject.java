@@ -87,7 +87,9 @@ public final class ConnObject {
   // Racy single-check cache: a String is immutable and the text is deterministic, so a thread that
   // sees null just computes the same value again.
   private String json;
-  private byte[] jsonBytes;
+  // Volatile, unlike the text: an array's contents are not safely published by a racy write, and the
+  // constant objects are shared by every event loop.
+  private volatile byte[] jsonBytes;
 
   private static final ConnObject REGISTER_CHANNEL_RES_CONN = of(REGISTER_CHANNEL_RES);
   private static final ConnObject HEARTBEAT_CONN = of(HEARTBEAT);
@@ -318,7 +320,7 @@ public final class ConnObject {
    * @return the bytes, shared by every caller: never modify them
    */
   public byte[] toJsonBytes() {
-    byte[] bytes = jsonBytes; // racy single-check, as for the text
+    byte[] bytes = jsonBytes; // single-check: two threads may compute it, both get equal bytes
     if (bytes == null) {
       // Lone surrogates are escaped by JsJson, so UTF-8 encoding is lossless.
       bytes = toJsonText().getBytes(StandardCharsets.UTF_8);

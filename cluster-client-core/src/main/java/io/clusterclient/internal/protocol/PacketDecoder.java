@@ -1,6 +1,7 @@
 package io.clusterclient.internal.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -20,7 +21,10 @@ import java.util.List;
  * and the connection is expected to be closed by the exception handler.
  *
  * <p>The application object of an emitted packet is a retained slice of the received bytes (no
- * copy); whoever consumes the packet releases it.
+ * copy); whoever consumes the packet releases it. While a frame of 16 KiB or more is incomplete, the
+ * reads it arrives in are kept as they are (a composite buffer) rather than copied into one, unless
+ * they are small: then they are copied, so that what a peer makes this process hold stays close to
+ * what it sent.
  *
  * <p>Not thread-safe, not sharable: one instance per channel, used by its event loop.
  */
@@ -30,6 +34,31 @@ public final class PacketDecoder extends ByteToMessageDecoder {
 
   /** Frames missing at least this many bytes are gathered without copying (composite cumulation). */
   private static final int COMPOSITE_AFTER = 16 << 10;
+
+  /**
+   * Past this many reads in one composite, reads must average {@link #MIN_AVERAGE_READ} bytes, else
+   * the bytes are copied into one buffer and the frame is finished by copying: every component
+   * costs a buffer and its bookkeeping, so a peer trickling a large frame byte by byte would
+   * otherwise make each byte it sends cost a few hundred.
+   */
+  private static final int FEW_COMPONENTS = 64;
+
+  private static final int MIN_AVERAGE_READ = 4 << 10;
+
+  /** Gathers reads without copying while they are large, and falls back to copying when not. */
+  private final Cumulator gathering =
+      (alloc, cumulation, in) -> {
+        ByteBuf out = COMPOSITE_CUMULATOR.cumulate(alloc, cumulation, in);
+        if (out instanceof CompositeByteBuf) {
+          CompositeByteBuf parts = (CompositeByteBuf) out;
+          int n = parts.numComponents();
+          if (n > FEW_COMPONENTS && parts.readableBytes() / n < MIN_AVERAGE_READ) {
+            parts.consolidate();
+            setCumulator(MERGE_CUMULATOR); // for the rest of this frame; composite stays true
+          }
+        }
+        return out;
+      };
 
   private final int maxFrameLength;
   private final int maxConnLength;
@@ -132,7 +161,7 @@ public final class PacketDecoder extends ByteToMessageDecoder {
       if (!composite && missing >= COMPOSITE_AFTER) {
         // The rest of a large frame is kept as the buffers it arrives in, not copied into one: no
         // copy of the payload, and nothing allocated ahead of the bytes the peer actually sent.
-        setCumulator(COMPOSITE_CUMULATOR);
+        setCumulator(gathering);
         composite = true;
       }
       return null;

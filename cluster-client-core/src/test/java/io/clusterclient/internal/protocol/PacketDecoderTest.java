@@ -306,6 +306,38 @@ class PacketDecoderTest {
   }
 
   @Test
+  void aFrameTrickledByteByByteIsCopiedInsteadOfKeptInPieces() throws Exception {
+    byte[] conn = utf8("{\"type\":\"invoke_result\",\"success\":true}");
+    byte[] app = new byte[40 << 10];
+    for (int i = 0; i < app.length; i++) {
+      app[i] = (byte) (i * 17 + 3);
+    }
+    write(Frames.header(1, 1, 9, 3000, conn.length, app.length).writeBytes(conn));
+    java.lang.reflect.Method internal =
+        io.netty.handler.codec.ByteToMessageDecoder.class.getDeclaredMethod("internalBuffer");
+    internal.setAccessible(true);
+    PacketDecoder decoder = channel.pipeline().get(PacketDecoder.class);
+    for (int i = 0; i < app.length; i++) {
+      // Not through write(): 40,000 one-byte buffers need not be remembered one by one.
+      assertThat(channel.writeInbound(Unpooled.wrappedBuffer(app, i, 1))).isEqualTo(i == app.length - 1);
+      if (i == app.length / 2) {
+        ByteBuf held = (ByteBuf) internal.invoke(decoder);
+        int pieces = held instanceof io.netty.buffer.CompositeByteBuf
+            ? ((io.netty.buffer.CompositeByteBuf) held).numComponents()
+            : 1;
+        assertThat(pieces).as("buffers held for 20,000 one-byte reads").isLessThan(100);
+      }
+    }
+    Packet packet = channel.readInbound();
+    try {
+      assertThat(packet.id()).isEqualTo(9);
+      assertThat(ByteBufUtil.getBytes(packet.app())).isEqualTo(app);
+    } finally {
+      packet.release();
+    }
+  }
+
+  @Test
   void aHeaderAloneNeverReservesItsFrameFarAheadOfTheBytesReceived() {
     EmbeddedChannel big = new EmbeddedChannel(new PacketDecoder(64 << 20));
     ByteBuf head = Frames.header(1, 0, 1, 3000, 2, 32 << 20).writeBytes(utf8("{}"));
