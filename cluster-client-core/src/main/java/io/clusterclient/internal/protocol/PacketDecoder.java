@@ -32,7 +32,7 @@ public final class PacketDecoder extends ByteToMessageDecoder {
   /** Upper bound of a connection object's length, whatever maxFrameLength is: it is small JSON. */
   public static final int MAX_CONN_LENGTH = 1 << 20;
 
-  /** Frames missing at least this many bytes are gathered without copying (composite cumulation). */
+  /** Frames of at least this many bytes are gathered without copying (composite cumulation). */
   private static final int COMPOSITE_AFTER = 16 << 10;
 
   /**
@@ -158,7 +158,7 @@ public final class PacketDecoder extends ByteToMessageDecoder {
     }
     long missing = frameLength - in.readableBytes();
     if (missing > 0) {
-      if (!composite && missing >= COMPOSITE_AFTER) {
+      if (!composite && frameLength >= COMPOSITE_AFTER) {
         // The rest of a large frame is kept as the buffers it arrives in, not copied into one: no
         // copy of the payload, and nothing allocated ahead of the bytes the peer actually sent.
         setCumulator(gathering);
