@@ -162,13 +162,15 @@ public final class JsonCodec implements ClusterCodec {
     if (first == -1) {
       // No application object: a primitive gets what JSON null gives it (its default, unless the
       // mapper fails on null primitives); anything else is null.
-      return type instanceof Class && ((Class<?>) type).isPrimitive() ? reader.readValue("null") : null;
+      boolean primitive = type instanceof Class && ((Class<?>) type).isPrimitive();
+      return primitive ? reader.readValue("null") : null;
     }
     input.unread(first);
     return reader.readValue(input);
   }
 
-  private static <T> T cached(Map<Type, T> cache, Type type, java.util.function.Function<Type, T> make) {
+  private static <T> T cached(
+      Map<Type, T> cache, Type type, java.util.function.Function<Type, T> make) {
     T found = cache.get(type);
     if (found != null) {
       return found;

@@ -23,7 +23,8 @@ public final class Values {
   private static final int NULL = 0;
   private static final int BYTES = 1;
   /** Bytes a JSON string may hold as themselves: printable ASCII but the quote and the backslash. */
-  private static final ByteProcessor PLAIN_ASCII = b -> b >= 0x20 && b < 0x7f && b != '"' && b != '\\';
+  private static final ByteProcessor PLAIN_ASCII =
+      b -> b >= 0x20 && b < 0x7f && b != '"' && b != '\\';
 
   private Values() {}
 

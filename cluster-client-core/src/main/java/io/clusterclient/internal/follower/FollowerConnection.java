@@ -277,9 +277,10 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     while ((current = nextSweep.get()) == Long.MAX_VALUE || due - current < 0) {
       if (nextSweep.compareAndSet(current, due)) {
         try {
-          ch.eventLoop().schedule(() -> sweep(ch, due), Math.max(0, due - System.nanoTime()), TimeUnit.NANOSECONDS);
+          long delay = Math.max(0, due - System.nanoTime());
+          ch.eventLoop().schedule(() -> sweep(ch, due), delay, TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
-          nextSweep.compareAndSet(due, Long.MAX_VALUE); // no sweep behind it: let the next call arm one
+          nextSweep.compareAndSet(due, Long.MAX_VALUE); // no sweep behind it: the next call arms one
           throw e;
         }
         return;

@@ -21,6 +21,7 @@ import io.clusterclient.internal.proxy.MethodTable;
 import io.clusterclient.internal.session.Backend;
 import io.clusterclient.internal.session.ClientSession;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
@@ -696,7 +697,8 @@ public final class LeaderChannel implements Backend {
   private ByteBuf encodeOrThrow(ServerConnection connection, Object value, Type type, boolean binary)
       throws IOException {
     int hint = Values.sizeHint(binary, value, type);
-    ByteBuf buf = hint > 0 ? connection.channel().alloc().buffer(hint) : connection.channel().alloc().buffer();
+    ByteBufAllocator alloc = connection.channel().alloc();
+    ByteBuf buf = hint > 0 ? alloc.buffer(hint) : alloc.buffer();
     try {
       Values.encode(codec, binary, value, type, new ByteBufOutputStream(buf));
       return buf;

@@ -69,8 +69,8 @@ public final class InvokeArgs {
     if (count == 0) {
       return Unpooled.EMPTY_BUFFER;
     }
-    ByteBuf buf =
-        sizeHint > 0 ? alloc.buffer((int) Math.min(Integer.MAX_VALUE, sizeHint + (long) count * LENGTH_PREFIX)) : alloc.buffer();
+    long expected = sizeHint + (long) count * LENGTH_PREFIX;
+    ByteBuf buf = sizeHint > 0 ? alloc.buffer((int) Math.min(Integer.MAX_VALUE, expected)) : alloc.buffer();
     boolean done = false;
     try {
       ByteBufOutputStream out = new ByteBufOutputStream(buf);

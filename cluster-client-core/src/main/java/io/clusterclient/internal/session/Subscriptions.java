@@ -155,7 +155,8 @@ final class Subscriptions {
           Object decoded;
           try {
             // Decoded for each listener: every listener gets its own copy to keep or mutate.
-            decoded = Values.decode(codec, false, Unpooled.wrappedBuffer(value), entry.type.valueType());
+            decoded =
+                Values.decode(codec, false, Unpooled.wrappedBuffer(value), entry.type.valueType());
           } catch (Exception e) {
             errors.accept(
                 new ClusterException(
