@@ -45,7 +45,9 @@ abstract class Launcher {
       options.add(
           "-XX:StartFlightRecording=filename="
               + logDir.resolve(label + ".jfr")
-              + ",settings=" + java.util.Objects.requireNonNullElse(System.getenv("BENCH_JFC"), "profile") + ",dumponexit=true");
+              + ",settings="
+              + java.util.Objects.requireNonNullElse(System.getenv("BENCH_JFC"), "profile")
+              + ",dumponexit=true");
     }
     return options;
   }
