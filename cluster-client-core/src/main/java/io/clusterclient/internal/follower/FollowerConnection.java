@@ -13,8 +13,7 @@ import io.clusterclient.internal.codec.Values;
 import io.clusterclient.internal.protocol.ConnObject;
 import io.clusterclient.internal.protocol.InvokeArgs;
 import io.clusterclient.internal.protocol.Packet;
-import io.clusterclient.internal.protocol.PacketDecoder;
-import io.clusterclient.internal.protocol.PacketEncoder;
+import io.clusterclient.internal.protocol.PacketPipeline;
 import io.clusterclient.internal.proxy.MethodInfo;
 import io.clusterclient.internal.session.Backend;
 import io.clusterclient.internal.session.ClientSession;
@@ -29,7 +28,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -119,11 +117,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
                 new ChannelInitializer<>() {
                   @Override
                   protected void initChannel(Channel ch) {
-                    ch.pipeline()
-                        // Calls written by many threads leave in one write system call per turn.
-                        .addLast("flush", new FlushConsolidationHandler(256, true))
-                        .addLast("decoder", new PacketDecoder(options.maxFrameLength()))
-                        .addLast("encoder", new PacketEncoder())
+                    PacketPipeline.addCodec(ch.pipeline(), options.maxFrameLength())
                         .addLast("idle", new IdleStateHandler(heartbeat, 0, 0, TimeUnit.MILLISECONDS))
                         .addLast("follower", f);
                   }

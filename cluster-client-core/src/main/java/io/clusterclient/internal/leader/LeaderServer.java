@@ -4,8 +4,7 @@ import io.clusterclient.ClusterException;
 import io.clusterclient.ClusterOptions;
 import io.clusterclient.internal.protocol.ConnObject;
 import io.clusterclient.internal.protocol.Packet;
-import io.clusterclient.internal.protocol.PacketDecoder;
-import io.clusterclient.internal.protocol.PacketEncoder;
+import io.clusterclient.internal.protocol.PacketPipeline;
 import io.clusterclient.internal.session.ClientSession;
 import io.clusterclient.internal.session.SessionRegistry;
 import io.clusterclient.internal.transport.Transport;
@@ -17,7 +16,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
@@ -42,11 +40,6 @@ public final class LeaderServer {
 
   private static final int MAX_PARKED = 1024;
   private static final int MAX_NAME_LENGTH = 256;
-  /**
-   * Replies written from other threads are flushed together, once per turn of the event loop (or
-   * after this many): one write system call for many answers under load, the same latency idle.
-   */
-  static final int FLUSH_AFTER_WRITES = 256;
 
   private final SessionRegistry registry;
   private final ClusterOptions options;
@@ -108,10 +101,7 @@ public final class LeaderServer {
         }
         children.add(ch);
         long idleMillis = options.checkHeartbeat() ? options.heartbeatInterval().toMillis() * 3 : 0;
-        ch.pipeline()
-            .addLast("flush", new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true))
-            .addLast("decoder", new PacketDecoder(options.maxFrameLength()))
-            .addLast("encoder", new PacketEncoder())
+        PacketPipeline.addCodec(ch.pipeline(), options.maxFrameLength())
             .addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS))
             .addLast(
                 "connection",
