@@ -51,26 +51,9 @@ public final class ClusterWorker {
     ClusterHandle handle = ClusterClient.handle(client);
     handle.ready().get(60, TimeUnit.SECONDS);
     long ready = System.nanoTime();
-    ObjectNode readyLine =
-        json.createObjectNode()
-            .put("role", handle.role().name())
-            .put("pid", ProcessHandle.current().pid())
-            .put("mainNanos", started)
-            .put("createNanos", creating)
-            .put("readyNanos", ready);
-    switch (mode) {
-      case "startup":
-        Workloads.say("READY " + readyLine);
-        handle.close();
-        return;
-      case "footprint":
-        Workloads.footprint(before, client::echoAsync, handle.role().name(), json);
-        handle.close();
-        return;
-      default:
-        Workloads.say("READY " + readyLine);
-        new Workloads(new ProxyTarget(client, handle)).loop();
-    }
+    ObjectNode readyLine = Workloads.readyLine(json, handle.role().name(), started, creating, ready);
+    Workloads.afterReady(
+        mode, readyLine, before, json, client::echoAsync, handle::close, () -> new ProxyTarget(client, handle));
   }
 
   /** Drives the generated proxy, and notes when elections begin and end (for workload f). */

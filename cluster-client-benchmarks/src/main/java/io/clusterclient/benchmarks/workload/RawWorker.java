@@ -64,26 +64,8 @@ public final class RawWorker {
     long creating = System.nanoTime();
     RawClient client = RawClient.connect(address);
     long ready = System.nanoTime();
-    ObjectNode readyLine =
-        json.createObjectNode()
-            .put("role", "FOLLOWER")
-            .put("pid", ProcessHandle.current().pid())
-            .put("mainNanos", started)
-            .put("createNanos", creating)
-            .put("readyNanos", ready);
-    switch (mode) {
-      case "startup":
-        Workloads.say("READY " + readyLine);
-        client.close();
-        return;
-      case "footprint":
-        Workloads.footprint(before, client::echoAsync, "FOLLOWER", json);
-        client.close();
-        return;
-      default:
-        Workloads.say("READY " + readyLine);
-        new Workloads(client).loop();
-    }
+    ObjectNode readyLine = Workloads.readyLine(json, "FOLLOWER", started, creating, ready);
+    Workloads.afterReady(mode, readyLine, before, json, client::echoAsync, client::close, () -> client);
   }
 
   private static void serve(InetSocketAddress address, ObjectMapper json, long started)

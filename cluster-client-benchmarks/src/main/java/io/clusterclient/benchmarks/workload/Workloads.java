@@ -53,7 +53,50 @@ final class Workloads {
     this.target = target;
   }
 
-  /** Prints one protocol line, whole, whatever other threads print. */
+  /**
+   * Finishes a worker's start once its client is ready, alike for every implementation: {@code
+   * startup} prints {@code READY} and closes, {@code footprint} measures and closes, any other mode
+   * prints {@code READY} and then runs the harness's commands.
+   *
+   * @param readyLine the {@code READY} line's fields; its {@code role} also labels the footprint
+   * @param echoAsync the asynchronous echo the footprint measures
+   * @param close closes the client
+   * @param commands the target of the commands, made only in the modes that run them
+   */
+  static void afterReady(
+      String mode,
+      ObjectNode readyLine,
+      Footprint before,
+      ObjectMapper json,
+      java.util.function.Function<String, CompletableFuture<?>> echoAsync,
+      Runnable close,
+      java.util.function.Supplier<Target> commands)
+      throws Exception {
+    switch (mode) {
+      case "startup":
+        say("READY " + readyLine);
+        close.run();
+        return;
+      case "footprint":
+        footprint(before, echoAsync, readyLine.path("role").asText(), json);
+        close.run();
+        return;
+      default:
+        say("READY " + readyLine);
+        new Workloads(commands.get()).loop();
+    }
+  }
+
+  /** The fields of a worker's {@code READY} line: its role, pid and start-up instants. */
+  static ObjectNode readyLine(ObjectMapper json, String role, long started, long creating, long ready) {
+    return json.createObjectNode()
+        .put("role", role)
+        .put("pid", ProcessHandle.current().pid())
+        .put("mainNanos", started)
+        .put("createNanos", creating)
+        .put("readyNanos", ready);
+  }
+
   /**
    * Prints {@code FOOTPRINT} with what {@code ready()} added to a process, and what 1000 calls added
    * after it, both against the footprint taken before the client existed.
@@ -81,6 +124,7 @@ final class Workloads {
     say("FOOTPRINT " + fp);
   }
 
+  /** Prints one protocol line, whole, whatever other threads print. */
   static void say(String line) {
     synchronized (OUT) {
       OUT.println(line);
