@@ -51,9 +51,16 @@ public final class ClusterWorker {
     ClusterHandle handle = ClusterClient.handle(client);
     handle.ready().get(60, TimeUnit.SECONDS);
     long ready = System.nanoTime();
-    ObjectNode readyLine = Workloads.readyLine(json, handle.role().name(), started, creating, ready);
+    ObjectNode readyLine =
+        Workloads.readyLine(json, handle.role().name(), started, creating, ready);
     Workloads.afterReady(
-        mode, readyLine, before, json, client::echoAsync, handle::close, () -> new ProxyTarget(client, handle));
+        mode,
+        readyLine,
+        before,
+        json,
+        client::echoAsync,
+        handle::close,
+        () -> new ProxyTarget(client, handle));
   }
 
   /** Drives the generated proxy, and notes when elections begin and end (for workload f). */

@@ -65,7 +65,8 @@ public final class RawWorker {
     RawClient client = RawClient.connect(address);
     long ready = System.nanoTime();
     ObjectNode readyLine = Workloads.readyLine(json, "FOLLOWER", started, creating, ready);
-    Workloads.afterReady(mode, readyLine, before, json, client::echoAsync, client::close, () -> client);
+    Workloads.afterReady(
+        mode, readyLine, before, json, client::echoAsync, client::close, () -> client);
   }
 
   private static void serve(InetSocketAddress address, ObjectMapper json, long started)

@@ -88,7 +88,8 @@ final class Workloads {
   }
 
   /** The fields of a worker's {@code READY} line: its role, pid and start-up instants. */
-  static ObjectNode readyLine(ObjectMapper json, String role, long started, long creating, long ready) {
+  static ObjectNode readyLine(
+      ObjectMapper json, String role, long started, long creating, long ready) {
     return json.createObjectNode()
         .put("role", role)
         .put("pid", ProcessHandle.current().pid())
