@@ -36,12 +36,48 @@ import org.objenesis.instantiator.ObjectInstantiator;
  * the client type that sends every intercepted call to a {@link ProxyDispatcher}, and instantiates it
  * WITHOUT running any constructor or field initializer of the client type: a follower must never run
  * the real client's code. Thread-safe.
+ *
+ * <p>The generated classes are cached without ever keeping a client type's class loader alive: a
+ * redeployed web application must be able to drop its loader, and with it every class it loaded,
+ * even though this library (in a shared loader) proxied one of its types.
  */
 public final class ProxyFactory {
   private static final String FIELD = "$$dispatcher";
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
-  private static final Objenesis OBJENESIS = new ObjenesisStd(true);
-  private static final Map<Key, ObjectInstantiator<?>> CACHE = new ConcurrentHashMap<>();
+
+  /**
+   * Without Objenesis' own cache: it maps class names to instantiators in a plain map, which would
+   * hold every generated class, and through it the client type's loader, for as long as this library
+   * is loaded. {@link #proxiesOf} keeps the instantiators instead.
+   */
+  private static final Objenesis OBJENESIS = new ObjenesisStd(false);
+
+  private static final ClassLoader LIBRARY_LOADER = ProxyFactory.class.getClassLoader();
+
+  /**
+   * The instantiators of a client type's proxy classes, by intercepted methods, stored in the
+   * client type's {@link Class} itself (that is where a {@link ClassValue} keeps its values): they are
+   * reachable only through the type, so when a web application drops its loader, its types, their
+   * proxy classes and these entries are collected together. Nothing reachable from this library
+   * points to them.
+   */
+  private static final ClassValue<Map<List<Method>, ObjectInstantiator<?>>> BY_CLIENT_TYPE =
+      new ClassValue<>() {
+        @Override
+        protected Map<List<Method>, ObjectInstantiator<?>> computeValue(Class<?> type) {
+          return new ConcurrentHashMap<>();
+        }
+      };
+
+  /**
+   * The same, for client types that live at least as long as this library: those of its own loader
+   * or an ancestor of it (the JDK's types among them). They must not go in {@link #BY_CLIENT_TYPE}:
+   * the value stored in such a type (a {@code Supplier}, say) would point to a proxy class that
+   * points to this library's loader, and would keep this library, when it is the one deployed in a
+   * web application, alive forever. Holding them here keeps nothing alive that would not live anyway.
+   */
+  private static final Map<Class<?>, Map<List<Method>, ObjectInstantiator<?>>> LONG_LIVED =
+      new ConcurrentHashMap<>();
 
   private ProxyFactory() {}
 
@@ -58,12 +94,40 @@ public final class ProxyFactory {
     Class<T> type = (Class<T>) table.type();
     List<Method> intercepted = interceptedMethods(table);
     ObjectInstantiator<?> instantiator =
-        CACHE.computeIfAbsent(
-            new Key(type, List.copyOf(intercepted)),
-            key -> OBJENESIS.getInstantiatorOf(generate(type, intercepted)));
+        proxiesOf(type)
+            .computeIfAbsent(
+                List.copyOf(intercepted),
+                key -> OBJENESIS.getInstantiatorOf(generate(type, intercepted)));
     Object proxy = instantiator.newInstance();
     ((ProxyAccess) proxy).set$$dispatcher(dispatcher);
     return type.cast(proxy);
+  }
+
+  /**
+   * The proxy classes of a client type, by intercepted methods: those of a type that may be unloaded
+   * before this library are kept in the type itself, the others in a plain map.
+   *
+   * @param type the client type
+   * @return its cache, thread-safe
+   */
+  private static Map<List<Method>, ObjectInstantiator<?>> proxiesOf(Class<?> type) {
+    return livesAsLongAsThisLibrary(type)
+        ? LONG_LIVED.computeIfAbsent(type, t -> new ConcurrentHashMap<>())
+        : BY_CLIENT_TYPE.get(type);
+  }
+
+  /** Whether the type's loader is this library's or one of its ancestors, which it cannot outlive. */
+  private static boolean livesAsLongAsThisLibrary(Class<?> type) {
+    ClassLoader loader = type.getClassLoader();
+    if (loader == null) {
+      return true; // the bootstrap loader is never unloaded
+    }
+    for (ClassLoader l = LIBRARY_LOADER; l != null; l = l.getParent()) {
+      if (l == loader) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static List<Method> interceptedMethods(MethodTable table) {
@@ -154,6 +218,4 @@ public final class ProxyFactory {
       return ClassLoadingStrategy.Default.WRAPPER.load(parent, types);
     }
   }
-
-  private record Key(Class<?> type, List<Method> methods) {}
 }
