@@ -27,6 +27,7 @@ public final class ClusterClientBuilder<T> {
   private final java.util.Set<String> idempotent = new java.util.LinkedHashSet<>();
   private boolean autoGenerate = true;
   private ClusterOptions options;
+  private ClusterRuntime runtime;
 
   ClusterClientBuilder(Class<T> type) {
     this.type = type;
@@ -116,6 +117,18 @@ public final class ClusterClientBuilder<T> {
   }
 
   /**
+   * Runs the client on a runtime of the caller's instead of the shared default one. Clients of one
+   * name on different runtimes behave as if they were in different processes.
+   *
+   * @param runtime the runtime; it must not be closed
+   * @return this builder
+   */
+  public ClusterClientBuilder<T> runtime(ClusterRuntime runtime) {
+    this.runtime = Objects.requireNonNull(runtime, "runtime");
+    return this;
+  }
+
+  /**
    * Creates an instance whose real client, where this process leads, comes from the factory. The
    * factory never runs in a follower.
    *
@@ -143,6 +156,6 @@ public final class ClusterClientBuilder<T> {
   private ClientSpec<T> spec(RealClientFactory<? extends T> factory, Object[] constructorArgs) {
     ClusterOptions opts = options != null ? options : ClusterOptions.defaults();
     return new ClientSpec<>(
-        type, rules, overrides, idempotent, autoGenerate, opts, factory, constructorArgs);
+        type, rules, overrides, idempotent, autoGenerate, opts, factory, constructorArgs, runtime);
   }
 }

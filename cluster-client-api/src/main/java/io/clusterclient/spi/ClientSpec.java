@@ -24,9 +24,10 @@ public final class ClientSpec<T> {
   private final ClusterOptions options;
   private final RealClientFactory<? extends T> factory;
   private final Object[] constructorArgs;
+  private final io.clusterclient.ClusterRuntime runtime;
 
   /**
-   * Creates a spec.
+   * Creates a spec that runs on the shared default runtime.
    *
    * @param type the client type
    * @param rules the explicit delegation rules, in the order given
@@ -46,6 +47,32 @@ public final class ClientSpec<T> {
       ClusterOptions options,
       RealClientFactory<? extends T> factory,
       Object[] constructorArgs) {
+    this(type, rules, overrides, idempotent, autoGenerate, options, factory, constructorArgs, null);
+  }
+
+  /**
+   * Creates a spec.
+   *
+   * @param type the client type
+   * @param rules the explicit delegation rules, in the order given
+   * @param overrides fixed return values by method name
+   * @param idempotent names of methods that may be sent again to a new leader
+   * @param autoGenerate whether naming conventions delegate methods
+   * @param options the options
+   * @param factory the real client's factory, or null when {@code constructorArgs} is used
+   * @param constructorArgs the real client's constructor arguments, or null when {@code factory} is used
+   * @param runtime the runtime to run on, or null for the shared default one
+   */
+  public ClientSpec(
+      Class<T> type,
+      List<Rule> rules,
+      Map<String, Object> overrides,
+      java.util.Set<String> idempotent,
+      boolean autoGenerate,
+      ClusterOptions options,
+      RealClientFactory<? extends T> factory,
+      Object[] constructorArgs,
+      io.clusterclient.ClusterRuntime runtime) {
     this.type = Objects.requireNonNull(type, "type");
     this.rules = List.copyOf(rules);
     this.overrides = Collections.unmodifiableMap(new LinkedHashMap<>(overrides));
@@ -54,6 +81,12 @@ public final class ClientSpec<T> {
     this.options = Objects.requireNonNull(options, "options");
     this.factory = factory;
     this.constructorArgs = constructorArgs;
+    this.runtime = runtime;
+  }
+
+  /** @return the runtime to run on, or null for the shared default one */
+  public io.clusterclient.ClusterRuntime runtime() {
+    return runtime;
   }
 
   /** @return the client type */

@@ -13,4 +13,12 @@ public interface ClusterClientProvider {
    * @return the proxy
    */
   <T> T create(ClientSpec<T> spec);
+
+  /**
+   * Starts a runtime owned by the caller.
+   *
+   * @param settings what the builder described
+   * @return the runtime
+   */
+  io.clusterclient.ClusterRuntime createRuntime(io.clusterclient.ClusterRuntime.Settings settings);
 }

@@ -1,7 +1,12 @@
 package io.clusterclient.internal;
 
+import io.clusterclient.ClusterConfigurationException;
+import io.clusterclient.ClusterRuntime;
+import io.clusterclient.internal.leader.RealClients;
+import io.clusterclient.internal.proxy.MethodTable;
+import io.clusterclient.internal.runtime.DefaultRuntime;
 import io.clusterclient.internal.session.ClientInstance;
-import io.clusterclient.internal.session.SessionRegistry;
+import io.clusterclient.internal.session.SessionMachine;
 import io.clusterclient.spi.ClientSpec;
 import io.clusterclient.spi.ClusterClientProvider;
 
@@ -12,7 +17,38 @@ public final class DefaultClusterClientProvider implements ClusterClientProvider
 
   @Override
   public <T> T create(ClientSpec<T> spec) {
-    ClientInstance instance = ClientInstance.create(SessionRegistry.INSTANCE.join(spec));
+    String name = spec.options().name().orElse(spec.type().getSimpleName());
+    boolean single = spec.options().singleMode();
+    SessionMachine.Key key =
+        new SessionMachine.Key(single, single ? 0 : spec.options().port(), name, spec.type());
+    MethodTable table = MethodTable.of(spec);
+    // Checked in every process, so that a follower reports a constructor that does not fit too.
+    var factory = RealClients.factoryOf(spec);
+    DefaultRuntime given = runtimeOf(spec);
+    SessionMachine session =
+        given == null
+            ? DefaultRuntime.shared()
+                .join(key, rt -> new SessionMachine(key, table, spec.options(), factory, rt, null))
+            : given.join(
+                key, k -> new SessionMachine(k, table, spec.options(), factory, given, null));
+    ClientInstance instance = ClientInstance.create(session);
     return spec.type().cast(instance.proxy());
+  }
+
+  private static DefaultRuntime runtimeOf(ClientSpec<?> spec) {
+    ClusterRuntime given = spec.runtime();
+    if (given == null) {
+      return null;
+    }
+    if (given instanceof DefaultRuntime own) {
+      return own;
+    }
+    throw new ClusterConfigurationException(
+        "the runtime " + given + " was not made by ClusterRuntime.create() of this implementation");
+  }
+
+  @Override
+  public ClusterRuntime createRuntime(ClusterRuntime.Settings settings) {
+    return DefaultRuntime.create(settings);
   }
 }

@@ -16,7 +16,11 @@ import io.clusterclient.internal.protocol.Packet;
 import io.clusterclient.internal.protocol.PacketPipeline;
 import io.clusterclient.internal.proxy.MethodInfo;
 import io.clusterclient.internal.session.Backend;
-import io.clusterclient.internal.session.ClientSession;
+import io.clusterclient.LeaderUnresponsiveException;
+import io.clusterclient.internal.session.BackendEvents;
+import io.clusterclient.internal.session.Elector.NoLeaderException;
+import io.clusterclient.internal.session.Published;
+import io.clusterclient.internal.session.SessionContext;
 import io.clusterclient.internal.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -53,7 +57,8 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   /** The original wraps request ids at 2^30 so that they stay exact in JavaScript numbers. */
   private static final long MAX_ID = 1L << 30;
 
-  private final ClientSession session;
+  private final SessionContext session;
+  private final BackendEvents events;
   private final ClusterOptions options;
   private final ClusterCodec codec;
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
@@ -70,18 +75,11 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   private volatile boolean closedByUser;
   private volatile Throwable closeCause;
   private volatile String leader;
+  private long silentDeadline;
 
-  /** Nobody answers on the port, or the holder went away: the election should compete again. */
-  public static final class NoLeaderException extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    NoLeaderException(String message, Throwable cause) {
-      super(message, cause);
-    }
-  }
-
-  private FollowerConnection(ClientSession session) {
+  private FollowerConnection(SessionContext session, BackendEvents events) {
     this.session = session;
+    this.events = events;
     this.options = session.options();
     this.codec = session.codec();
     this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, options.responseTimeout().toMillis());
@@ -89,24 +87,26 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   }
 
   /**
-   * Connects to whoever holds the port and registers this process on the session's channel.
+   * Connects to whoever holds the port and registers this process on the session's channel. Never
+   * blocks: the connection runs on the session's event loop, and so does everything here.
    *
    * @param session the session
+   * @param events where the connection reports once registered
    * @param deadlineNanos when to give up waiting for an answer ({@code System.nanoTime()} based)
-   * @return the registered connection
-   * @throws NoLeaderException when nobody holds the port, or the holder closed the connection
-   * @throws ClusterException when the holder answers with an error or not in this protocol
-   * @throws InterruptedException when interrupted
+   * @return completes with the registered connection; fails with {@link NoLeaderException} when
+   *     nobody holds the port or the holder closed the connection, with {@link
+   *     LeaderUnresponsiveException} when the holder says nothing, and with a {@link
+   *     ClusterException} when it answers with an error or not in this protocol
    */
-  public static FollowerConnection connect(ClientSession session, long deadlineNanos)
-      throws NoLeaderException, InterruptedException {
-    FollowerConnection f = new FollowerConnection(session);
-    Transport transport = session.runtime().transport();
+  public static CompletableFuture<Backend> connect(
+      SessionContext session, BackendEvents events, long deadlineNanos) {
+    FollowerConnection f = new FollowerConnection(session, events);
+    Transport transport = session.transport();
     ClusterOptions options = session.options();
     long heartbeat = options.heartbeatInterval().toMillis();
     Bootstrap bootstrap =
         new Bootstrap()
-            .group(transport.group())
+            .group(session.eventLoop())
             .channel(transport.channelType())
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.ALLOCATOR, io.netty.buffer.PooledByteBufAllocator.DEFAULT)
@@ -122,101 +122,131 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
                         .addLast("follower", f);
                   }
                 });
-    ChannelFuture connect = bootstrap.connect(transport.address(session.port()));
-    if (!connect.await(options.connectTimeout().toMillis() + 1000) || !connect.isSuccess()) {
-      connect.channel().close();
-      throw new NoLeaderException(
-          "cannot connect to 127.0.0.1:" + session.port() + ": "
-              + (connect.cause() == null ? "timed out" : connect.cause().getMessage()),
-          connect.cause());
-    }
-    f.channel = connect.channel();
+    CompletableFuture<Backend> out = new CompletableFuture<>();
+    out.whenComplete(
+        (b, e) -> {
+          if (out.isCancelled()) {
+            f.close(); // the session closed while this attempt was under way
+          }
+        });
+    ChannelFuture connect;
     try {
-      f.register(deadlineNanos);
-      return f;
-    } catch (NoLeaderException | RuntimeException | InterruptedException e) {
-      f.closedByUser = true;
-      f.channel.close();
-      throw e;
+      connect = bootstrap.connect(transport.address(session.port()));
+    } catch (RuntimeException e) {
+      out.completeExceptionally(new NoLeaderException("cannot connect: " + e, e));
+      return out;
+    }
+    connect.addListener(
+        c -> {
+          if (!c.isSuccess()) {
+            connect.channel().close();
+            out.completeExceptionally(
+                new NoLeaderException(
+                    "cannot connect to 127.0.0.1:" + session.port() + ": "
+                        + (c.cause() == null ? "timed out" : c.cause().getMessage()),
+                    c.cause()));
+            return;
+          }
+          f.channel = connect.channel();
+          if (out.isDone()) {
+            f.close();
+            return;
+          }
+          f.silentDeadline = System.nanoTime() + options.connectTimeout().toNanos();
+          f.register(out, deadlineNanos);
+        });
+    return out;
+  }
+
+  /** Sends register_channel, again after each unanswered try, until answered or past a deadline. */
+  private void register(CompletableFuture<Backend> out, long deadlineNanos) {
+    long now = System.nanoTime();
+    // Until the holder says anything in this protocol, connectTimeout bounds the wait; a Java
+    // leader acknowledges at once, even while its real client is still being created.
+    long limit = answered ? deadlineNanos : Math.min(deadlineNanos, silentDeadline);
+    long left = limit - now;
+    if (left <= 0) {
+      if (!answered) {
+        fail(out, new LeaderUnresponsiveException(
+            "127.0.0.1:" + session.port() + " accepted the connection but answered nothing in the "
+                + "cluster-client protocol within connectTimeout " + options.connectTimeout().toMillis()
+                + " ms: a leader that is stopped or hung holds the port (the cluster recovers when it "
+                + "resumes or dies), or another program does (choose another port)"));
+      } else {
+        fail(out, new NoLeaderException(
+            "127.0.0.1:" + session.port() + " answers but does not lead '" + session.name()
+                + "': every process sharing a port should create the same client names", null));
+      }
+      return;
+    }
+    int wait = (int) Math.max(1, Math.min(timeoutMillis, TimeUnit.NANOSECONDS.toMillis(left)));
+    send(ConnObject.registerChannelBinary(session.name()), Unpooled.EMPTY_BUFFER, wait, null)
+        .whenComplete(
+            (p, e) -> {
+              if (e != null) {
+                onRegisterFailed(out, deadlineNanos, e);
+              } else {
+                onRegistered(out, p);
+              }
+            });
+  }
+
+  private void onRegisterFailed(CompletableFuture<Backend> out, long deadlineNanos, Throwable e) {
+    if (e instanceof ClusterTimeoutException) {
+      register(out, deadlineNanos); // like the original, ask again: the leader may still be starting
+      return;
+    }
+    Throwable closed = closeCause;
+    if (closed instanceof io.netty.handler.codec.DecoderException) {
+      fail(out, new ClusterException(
+          "127.0.0.1:" + session.port() + " is held by something that does not speak the "
+              + "cluster-client protocol (" + closed.getMessage() + "); another program uses the "
+              + "port: choose another one with ClusterOptions.port or CLUSTER_CLIENT_PORT",
+          closed));
+      return;
+    }
+    fail(out, new NoLeaderException(
+        "the holder of 127.0.0.1:" + session.port() + " closed the connection", e));
+  }
+
+  private void onRegistered(CompletableFuture<Backend> out, Packet p) {
+    try {
+      Object body = decode(p.app(), Map.class, false);
+      Map<?, ?> res = body instanceof Map ? (Map<?, ?>) body : Map.of();
+      if (!Boolean.TRUE.equals(res.get("success"))) {
+        Throwable remote = RemoteErrors.decode(res.get("error"), null, "creating the real client");
+        fail(out, new ClusterException(
+            "the leader of '" + session.name() + "' on 127.0.0.1:" + session.port()
+                + " could not create its real client: " + remote.getMessage(),
+            remote));
+        return;
+      }
+      binary = Boolean.TRUE.equals(res.get("binary")); // a Java leader: raw byte[] both ways
+      Object pid = res.get("pid");
+      leader = "leader " + (pid == null ? "" : "pid " + pid + " ") + "on 127.0.0.1:" + session.port();
+    } catch (RuntimeException e) {
+      fail(out, e);
+      return;
+    } finally {
+      p.release();
+    }
+    registered = true;
+    if (!out.complete(this)) {
+      close();
+    } else if (!channel.isActive()) {
+      connectionLost(closeCause); // closed as it registered: its session hears it as lost
     }
   }
 
-  private void register(long deadlineNanos) throws NoLeaderException, InterruptedException {
-    long silentDeadline = System.nanoTime() + options.connectTimeout().toNanos();
-    while (true) {
-      long now = System.nanoTime();
-      // Until the holder says anything in this protocol, connectTimeout bounds the wait; a Java
-      // leader acknowledges at once, even while its real client is still being created.
-      long limit = answered ? deadlineNanos : Math.min(deadlineNanos, silentDeadline);
-      long left = limit - now;
-      if (left <= 0) {
-        if (!answered) {
-          String what =
-              "127.0.0.1:" + session.port() + " accepted the connection but answered nothing in the "
-                  + "cluster-client protocol within connectTimeout " + options.connectTimeout().toMillis()
-                  + " ms: a leader that is stopped or hung holds the port (the cluster recovers when it "
-                  + "resumes or dies), or another program does (choose another port: CLUSTER_CLIENT_PORT)";
-          session.holderUnresponsive(what);
-          throw new ClusterException(what);
-        }
-        throw new NoLeaderException(
-            "127.0.0.1:" + session.port() + " answers but does not lead '" + session.name()
-                + "': every process sharing a port should create the same client names", null);
-      }
-      int wait = (int) Math.max(1, Math.min(timeoutMillis, TimeUnit.NANOSECONDS.toMillis(left)));
-      CompletableFuture<Packet> answer =
-          send(ConnObject.registerChannelBinary(session.name()), Unpooled.EMPTY_BUFFER, wait, null);
-      Packet p;
-      try {
-        p = answer.get(wait + 1000L, TimeUnit.MILLISECONDS);
-      } catch (ExecutionException e) {
-        Throwable cause = e.getCause();
-        if (cause instanceof ClusterTimeoutException) {
-          continue; // like the original, ask again: the leader may still be starting
-        }
-        Throwable closed = closeCause;
-        if (closed instanceof io.netty.handler.codec.DecoderException) {
-          throw new ClusterException(
-              "127.0.0.1:" + session.port() + " is held by something that does not speak the "
-                  + "cluster-client protocol (" + closed.getMessage() + "); another program uses the "
-                  + "port: choose another one with ClusterOptions.port or CLUSTER_CLIENT_PORT",
-              closed);
-        }
-        throw new NoLeaderException("the holder of 127.0.0.1:" + session.port() + " closed the connection", cause);
-      } catch (TimeoutException e) {
-        answer.cancel(false);
-        continue;
-      }
-      try {
-        Object body = decode(p.app(), Map.class, false);
-        Map<?, ?> res = body instanceof Map ? (Map<?, ?>) body : Map.of();
-        if (!Boolean.TRUE.equals(res.get("success"))) {
-          Throwable remote = RemoteErrors.decode(res.get("error"), null, "creating the real client");
-          throw new ClusterException(
-              "the leader of '" + session.name() + "' on 127.0.0.1:" + session.port()
-                  + " could not create its real client: " + remote.getMessage(),
-              remote);
-        }
-        binary = Boolean.TRUE.equals(res.get("binary")); // a Java leader: raw byte[] both ways
-        Object pid = res.get("pid");
-        leader = "leader " + (pid == null ? "" : "pid " + pid + " ") + "on 127.0.0.1:" + session.port();
-      } finally {
-        p.release();
-      }
-      registered = true;
-      return;
-    }
+  private void fail(CompletableFuture<Backend> out, Throwable error) {
+    closedByUser = true;
+    channel.close();
+    out.completeExceptionally(error);
   }
 
   @Override
   public Role role() {
     return Role.FOLLOWER;
-  }
-
-  @Override
-  public boolean isAlive() {
-    Channel ch = channel;
-    return ch != null && ch.isActive() && closeCause == null;
   }
 
   @Override
@@ -310,7 +340,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
    */
   private void connectionLost(Throwable cause) {
     if (registered && !closedByUser) {
-      session.backendLost(this, cause);
+      events.lost(cause);
     }
   }
 
@@ -338,10 +368,14 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   }
 
   @Override
-  public Object invokeSync(MethodInfo info, Object[] args) throws Throwable {
+  public Object invokeSync(MethodInfo info, Object[] args, long deadlineNanos) throws Throwable {
     if (channel.eventLoop().inEventLoop()) {
       throw new ClusterException(
           info.description() + " would block an I/O thread of cluster-client; call it from another thread");
+    }
+    int timeoutMillis = millisLeft(deadlineNanos);
+    if (timeoutMillis <= 0) {
+      throw timeout(new Pending(info, null, 0), this.timeoutMillis);
     }
     CompletableFuture<Packet> answer = send(invokeConn(info), encodeArgs(info, args), timeoutMillis, info);
     Packet p;
@@ -354,7 +388,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       // Only when the event loop stalled past the timer; completing the future here makes a later
       // answer fail to complete it, and channelRead0 then releases that answer.
       answer.completeExceptionally(e);
-      throw timeout(new Pending(info, null, timeoutMillis), timeoutMillis);
+      throw timeout(new Pending(info, null, timeoutMillis), this.timeoutMillis);
     } catch (InterruptedException e) {
       answer.thenAccept(Packet::release);
       Thread.currentThread().interrupt();
@@ -364,9 +398,14 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   }
 
   @Override
-  public CompletableFuture<Object> invokeAsync(MethodInfo info, Object[] args) {
+  public CompletableFuture<Object> invokeAsync(MethodInfo info, Object[] args, long deadlineNanos) {
     CompletableFuture<Object> out = new CompletableFuture<>();
     CompletableFuture<Packet> answer;
+    int timeoutMillis = millisLeft(deadlineNanos);
+    if (timeoutMillis <= 0) {
+      out.completeExceptionally(timeout(new Pending(info, null, 0), this.timeoutMillis));
+      return out;
+    }
     try {
       answer = send(invokeConn(info), encodeArgs(info, args), timeoutMillis, info);
     } catch (RuntimeException e) {
@@ -389,6 +428,29 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
         },
         session.callbackExecutor());
     return out;
+  }
+
+  /** What is left of a call's deadline, in whole milliseconds, rounded up; 0 when past. */
+  private static int millisLeft(long deadlineNanos) {
+    long left = deadlineNanos - System.nanoTime();
+    if (left <= 0) {
+      return 0;
+    }
+    return (int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000);
+  }
+
+  @Override
+  public void publish(Published publish) {
+    Channel ch = channel;
+    if (ch.isActive()) {
+      // A lost write is replayed: the next leader receives every publish again.
+      ch.writeAndFlush(
+          Packet.request(
+              nextId(),
+              timeoutMillis,
+              invokeConn(publish.info()),
+              Unpooled.wrappedBuffer(publish.encoded(binary))));
+    }
   }
 
   @Override
@@ -479,7 +541,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       byte[] value = ByteBufUtil.getBytes(packet.app());
       ctx.writeAndFlush(
           Packet.response(packet.id(), 0, ConnObject.subscribeResultRes(), Unpooled.EMPTY_BUFFER));
-      session.push(conn.key(), value);
+      events.pushed(conn.key(), value);
       return;
     }
     LOG.debug("[cluster-client:{}] ignoring '{}' from {}", session.name(), conn.type(), leader);
@@ -501,7 +563,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
                     String what =
                         leader + " did not answer a heartbeat within responseTimeout " + timeoutMillis
                             + " ms (follower side); it holds the port but does not answer: stopped or hung";
-                    session.holderUnresponsive(what);
+                    events.unresponsive(what);
                     closeCause = new ClusterTimeoutException(what, Duration.ofMillis(timeoutMillis));
                     LOG.warn("[cluster-client:{}] {}; treating the connection as lost", session.name(), what);
                     ctx.close();
@@ -542,12 +604,16 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   }
 
   @Override
-  public void close() {
+  public CompletableFuture<Void> close() {
     closedByUser = true;
+    CompletableFuture<Void> done = new CompletableFuture<>();
     Channel ch = channel;
-    if (ch != null) {
-      ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    if (ch == null) {
+      done.complete(null);
+    } else {
+      ch.close().addListener(f -> done.complete(null));
     }
+    return done;
   }
 
   /** One request waiting for its answer. */

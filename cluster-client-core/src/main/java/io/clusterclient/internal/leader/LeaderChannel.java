@@ -19,7 +19,9 @@ import io.clusterclient.internal.protocol.Packet;
 import io.clusterclient.internal.proxy.MethodInfo;
 import io.clusterclient.internal.proxy.MethodTable;
 import io.clusterclient.internal.session.Backend;
-import io.clusterclient.internal.session.ClientSession;
+import io.clusterclient.internal.session.BackendEvents;
+import io.clusterclient.internal.session.Published;
+import io.clusterclient.internal.session.SessionContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufOutputStream;
@@ -53,7 +55,8 @@ public final class LeaderChannel implements Backend {
   private static final long PID = ProcessHandle.current().pid();
   private static final long CLOSE_WAIT_SECONDS = 10;
 
-  private final ClientSession session;
+  private final SessionContext session;
+  private final BackendEvents events;
   private final LeaderServer server;
   private final MethodTable table;
   private final ClusterCodec codec;
@@ -70,6 +73,9 @@ public final class LeaderChannel implements Backend {
   private final boolean broadcast;
   private final int pushTimeoutMillis;
   private volatile boolean closed;
+  private CompletableFuture<Void> closing; // guarded by this
+  private final java.util.concurrent.atomic.AtomicBoolean realClosed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   /** Where the values of a registration go: this process, or one follower. */
   @FunctionalInterface
@@ -94,57 +100,81 @@ public final class LeaderChannel implements Backend {
     }
   }
 
-  private LeaderChannel(ClientSession session, LeaderServer server) {
+  private LeaderChannel(SessionContext session, LeaderServer server, BackendEvents events) {
     this.session = session;
+    this.events = events;
     this.server = server;
     this.table = session.table();
     this.codec = session.codec();
-    this.worker = session.runtime().worker();
+    this.worker = session.worker();
     this.localOneways = new SerialExecutor(worker);
     this.upstreamOps = new SerialExecutor(worker);
-    this.localSink = session::push;
+    this.localSink = events::pushed;
     this.broadcast = session.options().broadcast();
     this.pushTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, session.options().responseTimeout().toMillis());
   }
 
   /**
    * Leads a name: registers it on the server (registrations wait for the real client), then creates
-   * the real client on this thread.
+   * the real client on a worker thread.
    *
    * @param session the session
    * @param server the bound server, or null in single mode
-   * @return the channel, or null when the server closed meanwhile
-   * @throws ClusterException when the real client cannot be created
+   * @param events where the channel reports
+   * @return completes with the channel once the real client exists; with null when the server
+   *     closed meanwhile; failed when the real client cannot be created
    */
-  public static LeaderChannel start(ClientSession session, LeaderServer server) {
-    LeaderChannel channel = new LeaderChannel(session, server);
+  public static CompletableFuture<Backend> start(
+      SessionContext session, LeaderServer server, BackendEvents events) {
+    LeaderChannel channel = new LeaderChannel(session, server, events);
     if (server != null && !server.register(channel)) {
-      return null;
+      return CompletableFuture.completedFuture(null);
     }
+    CompletableFuture<Backend> out = new CompletableFuture<>();
+    try {
+      session.worker().execute(() -> channel.createReal(out));
+    } catch (RejectedExecutionException e) {
+      channel.close();
+      out.completeExceptionally(session.isClosed() ? e : new ClusterException("shutting down", e));
+    }
+    return out;
+  }
+
+  private void createReal(CompletableFuture<Backend> out) {
     RealClientFactory<?> factory = session.factory();
     Object real;
     try {
-      for (MethodInfo info : session.table().all()) {
+      for (MethodInfo info : table.all()) {
         if (info.isDelegated()) {
           info.method().trySetAccessible();
         }
       }
       real = factory.create();
-      if (real == null || !session.table().type().isInstance(real)) {
+      if (real == null || !table.type().isInstance(real)) {
         throw new ClusterException(
             "the real client factory of '" + session.name() + "' returned "
                 + (real == null ? "null" : "a " + real.getClass().getName())
-                + ", not a " + session.table().type().getName());
+                + ", not a " + table.type().getName());
       }
     } catch (Throwable t) {
       Throwable cause = RemoteErrors.unwrap(t);
-      channel.realClient.completeExceptionally(cause);
-      channel.close();
-      throw new ClusterException(
-          "the real client of '" + session.name() + "' could not be created: " + cause, cause);
+      realClient.completeExceptionally(cause);
+      close();
+      out.completeExceptionally(
+          new ClusterException(
+              "the real client of '" + session.name() + "' could not be created: " + cause, cause));
+      return;
     }
-    channel.realClient.complete(real);
-    return channel;
+    realClient.complete(real);
+    if (closed) {
+      closeReal(real); // closed while it was being created
+    }
+    out.complete(this);
+  }
+
+  /** @return whether the session this channel leads for was closed: a newer one may replace it */
+  boolean isSuperseded() {
+    return session.isClosed();
   }
 
   String name() {
@@ -159,7 +189,7 @@ public final class LeaderChannel implements Backend {
    *
    * @param session the session that follows
    */
-  public static void warmUp(ClientSession session) {
+  public static void warmUp(SessionContext session) {
     try {
       ClassLoader loader = LeaderChannel.class.getClassLoader();
       for (String name :
@@ -200,11 +230,6 @@ public final class LeaderChannel implements Backend {
   }
 
   @Override
-  public boolean isAlive() {
-    return !closed && (server == null || server.isOpen());
-  }
-
-  @Override
   public String describe() {
     return server == null
         ? "single mode, pid " + PID
@@ -218,12 +243,12 @@ public final class LeaderChannel implements Backend {
   // ---- this process's own calls ----
 
   @Override
-  public Object invokeSync(MethodInfo info, Object[] args) throws Throwable {
+  public Object invokeSync(MethodInfo info, Object[] args, long deadlineNanos) throws Throwable {
     return callReal(info, args);
   }
 
   @Override
-  public CompletableFuture<Object> invokeAsync(MethodInfo info, Object[] args) {
+  public CompletableFuture<Object> invokeAsync(MethodInfo info, Object[] args, long deadlineNanos) {
     CompletableFuture<Object> out = new CompletableFuture<>();
     Object result;
     try {
@@ -274,9 +299,14 @@ public final class LeaderChannel implements Backend {
         });
   }
 
+  @Override
+  public void publish(Published publish) {
+    invokeOneway(publish.info(), publish.args());
+  }
+
   /** Nobody waits for a oneway call: its failure goes to this process's error listeners. */
   private void onewayFailed(String what, String from, Throwable error) {
-    session.reportError(
+    events.error(
         new ClusterException("oneway " + what + " from " + from + " failed on the leader: " + error, error));
   }
 
@@ -408,7 +438,7 @@ public final class LeaderChannel implements Backend {
     }
     List<MethodInfo> subscribers = table.ofKind(DelegateType.SUBSCRIBE);
     if (subscribers.isEmpty()) {
-      session.reportError(new ClusterException(
+      events.error(new ClusterException(
           "a process subscribed " + topic.reg + ", but " + table.type().getName()
               + " has no method delegated as SUBSCRIBE"));
       return;
@@ -447,7 +477,7 @@ public final class LeaderChannel implements Backend {
       synchronized (topics) {
         topic.upstreamFailed = true; // the next subscriber of this key tries again
       }
-      session.reportError(new ClusterException(
+      events.error(new ClusterException(
           "the real client's " + sub.description() + " failed for " + topic.reg + ": " + cause, cause));
     }
   }
@@ -459,7 +489,7 @@ public final class LeaderChannel implements Backend {
       codec.encode(value, type.valueType(), out);
       bytes = out.toByteArray();
     } catch (IOException | RuntimeException e) {
-      session.reportError(new ClusterException(
+      events.error(new ClusterException(
           "cannot encode the value pushed for " + topic.reg + ": " + e.getMessage(), e));
       return;
     }
@@ -506,7 +536,7 @@ public final class LeaderChannel implements Backend {
         }
       } catch (Throwable t) {
         Throwable cause = RemoteErrors.unwrap(t);
-        session.reportError(new ClusterException(
+        events.error(new ClusterException(
             "the real client's " + u.description() + " failed for " + topic.reg + ": " + cause, cause));
         return;
       }
@@ -719,14 +749,16 @@ public final class LeaderChannel implements Backend {
   // ---- lifecycle ----
 
   @Override
-  public void close() {
-    if (closed) {
-      return;
+  public CompletableFuture<Void> close() {
+    synchronized (this) {
+      if (closing != null) {
+        return closing;
+      }
+      closing = new CompletableFuture<>();
     }
     closed = true;
-    if (server != null) {
-      server.unregister(this);
-    }
+    CompletableFuture<Void> portFreed =
+        server == null ? CompletableFuture.completedFuture(null) : server.unregister(this);
     for (ServerConnection c : connections) {
       c.channel().close();
     }
@@ -734,13 +766,32 @@ public final class LeaderChannel implements Backend {
     synchronized (topics) {
       topics.clear();
     }
-    Object real = realClient.isCompletedExceptionally() ? null : realClient.getNow(null);
-    if (real != null) {
-      closeReal(real);
+    Object real = realClient.isDone() && !realClient.isCompletedExceptionally() ? realClient.join() : null;
+    CompletableFuture<Void> realClosed = new CompletableFuture<>();
+    if (real == null) {
+      realClosed.complete(null); // none yet: one created later is closed by createReal
+    } else {
+      // The real client's close may block: on a worker, never on the session's loop.
+      try {
+        worker.execute(
+            () -> {
+              closeReal(real);
+              realClosed.complete(null);
+            });
+      } catch (RejectedExecutionException e) {
+        closeReal(real);
+        realClosed.complete(null);
+      }
     }
+    CompletableFuture<Void> done = closing;
+    CompletableFuture.allOf(portFreed, realClosed).whenComplete((x, e) -> done.complete(null));
+    return done;
   }
 
   private void closeReal(Object real) {
+    if (realClosed.getAndSet(true)) {
+      return;
+    }
     try {
       List<MethodInfo> closers = table.ofKind(DelegateType.CLOSE);
       if (!closers.isEmpty()) {

@@ -5,8 +5,7 @@ import io.clusterclient.ClusterOptions;
 import io.clusterclient.internal.protocol.ConnObject;
 import io.clusterclient.internal.protocol.Packet;
 import io.clusterclient.internal.protocol.PacketPipeline;
-import io.clusterclient.internal.session.ClientSession;
-import io.clusterclient.internal.session.SessionRegistry;
+import io.clusterclient.internal.session.SessionContext;
 import io.clusterclient.internal.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -23,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -41,7 +41,7 @@ public final class LeaderServer {
   private static final int MAX_PARKED = 1024;
   private static final int MAX_NAME_LENGTH = 256;
 
-  private final SessionRegistry registry;
+  private final java.util.function.Consumer<LeaderServer> onClosed;
   private final ClusterOptions options;
   private final Map<String, LeaderChannel> channels = new ConcurrentHashMap<>();
   private final Map<String, List<Parked>> parked = new HashMap<>(); // guarded by this
@@ -51,23 +51,24 @@ public final class LeaderServer {
   private volatile boolean closed;
   private int port;
 
-  private LeaderServer(SessionRegistry registry, ClusterOptions options) {
-    this.registry = registry;
+  private LeaderServer(java.util.function.Consumer<LeaderServer> onClosed, ClusterOptions options) {
+    this.onClosed = onClosed;
     this.options = options;
   }
 
   /**
-   * Binds the election port, exclusively, on the loopback literal.
+   * Binds the election port, exclusively, on the loopback literal. Never blocks.
    *
    * @param session the session that competes
-   * @param registry this process's registry, which owns the server
-   * @return the server, or null when the port is already held
-   * @throws InterruptedException when interrupted while binding
+   * @param port the port, 0 for any
+   * @param onClosed told when the server closes, so that its runtime forgets it
+   * @return completes with the server; with null when the port is already held; failed when the
+   *     port cannot be bound for another reason
    */
-  public static LeaderServer tryBind(ClientSession session, SessionRegistry registry)
-      throws InterruptedException {
-    LeaderServer server = new LeaderServer(registry, session.options());
-    Transport transport = session.runtime().transport();
+  public static CompletableFuture<LeaderServer> bind(
+      SessionContext session, int port, java.util.function.Consumer<LeaderServer> onClosed) {
+    LeaderServer server = new LeaderServer(onClosed, session.options());
+    Transport transport = session.transport();
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(transport.group())
@@ -77,18 +78,31 @@ public final class LeaderServer {
             .childOption(
                 ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
             .childHandler(server.initializer());
-    ChannelFuture bind = bootstrap.bind(transport.address(session.port())).await();
-    if (!bind.isSuccess()) {
-      if (bind.cause() instanceof BindException) {
-        return null;
-      }
-      throw new ClusterException(
-          "cannot bind 127.0.0.1:" + session.port() + ": " + bind.cause(), bind.cause());
+    CompletableFuture<LeaderServer> out = new CompletableFuture<>();
+    ChannelFuture bind;
+    try {
+      bind = bootstrap.bind(transport.address(port));
+    } catch (RuntimeException e) {
+      out.completeExceptionally(e);
+      return out;
     }
-    server.serverChannel = bind.channel();
-    server.port = ((java.net.InetSocketAddress) bind.channel().localAddress()).getPort();
-    LOG.debug("bound 127.0.0.1:{}", server.port);
-    return server;
+    bind.addListener(
+        f -> {
+          if (!f.isSuccess()) {
+            if (f.cause() instanceof BindException) {
+              out.complete(null);
+            } else {
+              out.completeExceptionally(
+                  new ClusterException("cannot bind 127.0.0.1:" + port + ": " + f.cause(), f.cause()));
+            }
+            return;
+          }
+          server.serverChannel = bind.channel();
+          server.port = ((java.net.InetSocketAddress) bind.channel().localAddress()).getPort();
+          LOG.debug("bound 127.0.0.1:{}", server.port);
+          out.complete(server);
+        });
+    return out;
   }
 
   private ChannelInitializer<Channel> initializer() {
@@ -133,8 +147,14 @@ public final class LeaderServer {
       if (closed) {
         return false;
       }
-      if (channels.putIfAbsent(channel.name(), channel) != null) {
-        throw new IllegalStateException("two leaders of '" + channel.name() + "' in one process");
+      LeaderChannel existing = channels.putIfAbsent(channel.name(), channel);
+      if (existing != null) {
+        if (!existing.isSuperseded()) {
+          throw new IllegalStateException("two live leaders of '" + channel.name() + "' in one runtime");
+        }
+        // The session it led for was closed, and its close is still on its way: this one, of the
+        // session created since, takes its place now.
+        channels.put(channel.name(), channel);
       }
       waiting = parked.remove(channel.name());
       if (waiting != null) {
@@ -157,32 +177,37 @@ public final class LeaderServer {
    *
    * @param channel the channel
    */
-  void unregister(LeaderChannel channel) {
+  CompletableFuture<Void> unregister(LeaderChannel channel) {
     boolean last;
     synchronized (this) {
-      channels.remove(channel.name(), channel);
+      if (!channels.remove(channel.name(), channel)) {
+        return CompletableFuture.completedFuture(null); // replaced already
+      }
       last = channels.isEmpty() && !closed;
       if (last) {
         closed = true;
       }
     }
-    if (last) {
-      close();
-    }
+    return last ? close() : CompletableFuture.completedFuture(null);
   }
 
-  private void close() {
-    registry.removeServer(this);
+  /** Frees the port; never waits, as it may run on an event loop. */
+  private CompletableFuture<Void> close() {
+    onClosed.accept(this);
+    CompletableFuture<Void> done = new CompletableFuture<>();
     Channel ch = serverChannel;
-    if (ch != null) {
-      ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-    }
-    children.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    children.close();
     synchronized (this) {
       parked.clear();
       parkedCount = 0;
     }
-    LOG.debug("released 127.0.0.1:{}", port);
+    if (ch == null) {
+      done.complete(null);
+    } else {
+      ch.close().addListener(f -> done.complete(null));
+    }
+    LOG.debug("releasing 127.0.0.1:{}", port);
+    return done;
   }
 
   /** Routes a {@code register_channel} to its channel, or parks it until that channel is led. */

@@ -1,17 +1,16 @@
 package io.clusterclient.internal.session;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.clusterclient.Role;
 import io.clusterclient.internal.proxy.MethodInfo;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * What serves calls in the current role: the leader's real client, or the connection to the leader.
- * Implementations are thread-safe.
+ * What serves calls in one epoch of a session: the leader's real client, or the connection to the
+ * leader. A backend tells its session what happens to it through the {@link BackendEvents} it was
+ * made with, never by calling the session. Implementations are thread-safe.
  */
 public interface Backend {
-  /** @return whether it can still serve: false once its connection or server is gone */
-  boolean isAlive();
-
   /** @return the role this backend stands for */
   Role role();
 
@@ -20,22 +19,24 @@ public interface Backend {
    *
    * @param info the method
    * @param args its arguments
+   * @param deadlineNanos when the caller stops waiting ({@link SessionLoop#nanoTime()} based)
    * @return the result
    * @throws Throwable what the real client threw, or a cluster exception
    */
-  Object invokeSync(MethodInfo info, Object[] args) throws Throwable;
+  Object invokeSync(MethodInfo info, Object[] args, long deadlineNanos) throws Throwable;
 
   /**
    * A delegated invoke-kind call of a method that returns a future.
    *
    * @param info the method
    * @param args its arguments
+   * @param deadlineNanos when the caller stops waiting
    * @return a future completed on a worker thread, never on an I/O thread
    */
-  CompletableFuture<Object> invokeAsync(MethodInfo info, Object[] args);
+  CompletableFuture<Object> invokeAsync(MethodInfo info, Object[] args, long deadlineNanos);
 
   /**
-   * Sends a oneway call: no answer, no result. Errors on the leader are logged there.
+   * Sends a oneway call: no answer, no result. Errors on the leader are reported there.
    *
    * @param info the method
    * @param args its arguments
@@ -43,12 +44,21 @@ public interface Backend {
   void invokeOneway(MethodInfo info, Object[] args);
 
   /**
-   * Asks the leader to push the values of a registration to this process. Idempotent per key.
+   * Sends a publish that the session remembers: encoded once, when it was made, so that sending it
+   * (again) never runs the codec on the session's loop.
+   *
+   * @param publish the publish
+   */
+  void publish(Published publish);
+
+  /**
+   * Asks the leader to push the values of a registration to this process. Called once per key per
+   * backend.
    *
    * @param key the registration key
    * @param reg the registration as JSON
    */
-  void subscribe(String key, com.fasterxml.jackson.databind.JsonNode reg);
+  void subscribe(String key, JsonNode reg);
 
   /**
    * Tells the leader that this process has no listener left for a registration.
@@ -56,7 +66,7 @@ public interface Backend {
    * @param key the registration key
    * @param reg the registration as JSON
    */
-  void unsubscribe(String key, com.fasterxml.jackson.databind.JsonNode reg);
+  void unsubscribe(String key, JsonNode reg);
 
   /**
    * Describes where calls go, for messages: {@code leader pid 123 on 127.0.0.1:7777}.
@@ -65,6 +75,11 @@ public interface Backend {
    */
   String describe();
 
-  /** Leaves the cluster: closes the connection, or the real client and the port. Idempotent. */
-  void close();
+  /**
+   * Leaves the cluster: closes the connection, or the real client and the port. Idempotent, and
+   * never blocks: the future completes once everything is released.
+   *
+   * @return completes when closed
+   */
+  CompletableFuture<Void> close();
 }

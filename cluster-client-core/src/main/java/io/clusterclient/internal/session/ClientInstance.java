@@ -19,14 +19,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One instance returned by {@code create}: its proxy's dispatcher and its handle. Instances of one
- * name share a {@link ClientSession}. Thread-safe.
+ * name share a {@link SessionMachine}. Thread-safe.
  */
 public final class ClientInstance extends ProxyDispatcher implements ClusterHandle {
-  private final ClientSession session;
+  private final SessionMachine session;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Object proxy;
 
-  private ClientInstance(ClientSession session) {
+  private ClientInstance(SessionMachine session) {
     this.session = session;
     this.proxy = ProxyFactory.create(session.table(), this);
   }
@@ -37,7 +37,7 @@ public final class ClientInstance extends ProxyDispatcher implements ClusterHand
    * @param session the session
    * @return the instance
    */
-  public static ClientInstance create(ClientSession session) {
+  public static ClientInstance create(SessionMachine session) {
     try {
       return new ClientInstance(session);
     } catch (RuntimeException e) {
@@ -147,6 +147,11 @@ public final class ClientInstance extends ProxyDispatcher implements ClusterHand
     return closed.get() ? Role.CLOSED : session.role();
   }
 
+  /** @return the session, for tests */
+  public SessionMachine session() {
+    return session;
+  }
+
   @Override
   public ClusterMetrics metrics() {
     return session.metrics();
@@ -171,8 +176,9 @@ public final class ClientInstance extends ProxyDispatcher implements ClusterHand
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      session.removeListener(this, null);
+      // Released first: when this is the last instance, its listeners hear CLOSED.
       session.release();
+      session.removeListener(this, null);
     }
   }
 

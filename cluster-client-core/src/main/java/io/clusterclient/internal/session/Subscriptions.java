@@ -3,13 +3,13 @@ package io.clusterclient.internal.session;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.clusterclient.ClusterCodec;
 import io.clusterclient.ClusterException;
+import io.clusterclient.internal.SerialExecutor;
 import io.clusterclient.internal.codec.Values;
 import io.clusterclient.internal.proxy.ListenerType;
 import io.clusterclient.internal.proxy.MethodInfo;
 import io.netty.buffer.Unpooled;
 import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,29 +18,30 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
- * What this process subscribed and published, by registration key: the listeners to call when the
- * leader pushes a value, the latest value for listeners that come later, and what to replay on a new
- * leader. Changes are guarded by the session's lock; {@link #push} needs none, so that the I/O
- * thread never waits for a caller. Delivery runs on a serial executor, never on I/O.
+ * The listeners of this process by registration key, and the latest value of each key for listeners
+ * that come later. Thread-safe without a lock shared with anyone: adding and removing run on user
+ * threads, {@link #push} on an I/O thread, and each takes only the topic's own monitor, briefly.
+ * Each key delivers on its own serial executor: values reach a listener in the order the leader
+ * pushed them, and a slow listener delays only its own key.
  */
 final class Subscriptions {
   private final ClusterCodec codec;
-  private final Executor delivery;
+  private final Executor callbacks;
   private final Consumer<Throwable> errors;
   private final Map<String, Topic> topics = new ConcurrentHashMap<>();
-  private final Map<String, Published> published = new LinkedHashMap<>();
 
-  Subscriptions(ClusterCodec codec, Executor delivery, Consumer<Throwable> errors) {
+  Subscriptions(ClusterCodec codec, Executor callbacks, Consumer<Throwable> errors) {
     this.codec = codec;
-    this.delivery = delivery;
+    this.callbacks = callbacks;
     this.errors = errors;
   }
 
-  private static final class Topic {
+  private final class Topic {
     final String key;
     final JsonNode reg;
     final List<Entry> listeners = new CopyOnWriteArrayList<>();
-    volatile byte[] latest;
+    final Executor delivery = new SerialExecutor(callbacks);
+    byte[] latest; // guarded by this
 
     Topic(String key, JsonNode reg) {
       this.key = key;
@@ -50,79 +51,79 @@ final class Subscriptions {
 
   private record Entry(Object listener, ListenerType type) {}
 
-  private record Published(MethodInfo info, Object[] args) {}
+  /** A key and its registration, as the leader must be told. */
+  record Registration(String key, JsonNode reg) {}
 
   /**
-   * Adds a listener.
+   * Adds a listener, and hands it the latest value of its key if there is one.
    *
-   * @return true when it is the first for its key in this process: the leader must be told
+   * @param key the registration key
+   * @param reg the registration
+   * @param info the subscribe method
+   * @param listener the listener
    */
-  boolean add(String key, JsonNode reg, MethodInfo info, Object listener) {
-    Topic topic = topics.get(key);
-    boolean first = topic == null;
-    if (first) {
-      topic = new Topic(key, reg);
-      topics.put(key, topic);
-    }
+  void add(String key, JsonNode reg, MethodInfo info, Object listener) {
     Entry entry = new Entry(listener, info.listener());
-    // Under the topic's lock with push: a new listener never gets an older value after a newer one.
-    synchronized (topic) {
-      topic.listeners.add(entry);
-      byte[] latest = topic.latest;
-      if (latest != null) {
-        deliver(topic, entry, latest);
-      }
-    }
-    return first;
+    topics.compute(
+        key,
+        (k, topic) -> {
+          Topic t = topic != null ? topic : new Topic(key, reg);
+          // Under the topic's monitor, as push: a new listener never gets an older value after a
+          // newer one.
+          synchronized (t) {
+            t.listeners.add(entry);
+            if (t.latest != null) {
+              deliver(t, entry, t.latest);
+            }
+          }
+          return t;
+        });
   }
 
   /**
    * Removes one listener (by identity), or all of them when {@code listener} is null.
    *
-   * @return true when the key has no listener left: the leader must be told
+   * @param key the registration key
+   * @param listener the listener, or null
    */
-  boolean remove(String key, Object listener) {
-    Topic topic = topics.get(key);
-    if (topic == null) {
-      return false;
-    }
-    if (listener == null) {
-      topic.listeners.clear();
-    } else {
-      topic.listeners.removeIf(e -> e.listener == listener);
-    }
-    if (topic.listeners.isEmpty()) {
-      topics.remove(key);
-      return true;
-    }
-    return false;
+  void remove(String key, Object listener) {
+    topics.computeIfPresent(
+        key,
+        (k, t) -> {
+          if (listener == null) {
+            t.listeners.clear();
+          } else {
+            t.listeners.removeIf(e -> e.listener == listener);
+          }
+          return t.listeners.isEmpty() ? null : t;
+        });
   }
 
-  void recordPublish(String key, MethodInfo info, Object[] args) {
-    published.remove(key); // re-inserted last: replay keeps the order of the latest publishes
-    published.put(key, new Published(info, args.clone()));
+  /**
+   * @param key a registration key
+   * @return the registration while some listener of this process wants its values, else null
+   */
+  JsonNode wanted(String key) {
+    Topic t = topics.get(key);
+    return t == null ? null : t.reg;
   }
 
-  /** Sends everything this process subscribed, then everything it published, to a new backend. */
-  void replay(Backend backend, Consumer<Throwable> onError) {
-    // One that fails must not stop the others: a lost connection starts another round anyway.
+  /** @return every key some listener wants, to tell a new leader */
+  List<Registration> all() {
+    List<Registration> out = new ArrayList<>();
     for (Topic t : topics.values()) {
-      try {
-        backend.subscribe(t.key, t.reg);
-      } catch (RuntimeException e) {
-        onError.accept(e);
-      }
+      out.add(new Registration(t.key, t.reg));
     }
-    for (Published p : new ArrayList<>(published.values())) {
-      try {
-        backend.invokeOneway(p.info, p.args);
-      } catch (RuntimeException e) {
-        onError.accept(e);
-      }
-    }
+    return out;
   }
 
-  /** A value pushed by the leader: cached, then handed to every listener of its key. */
+  /**
+   * A value pushed by the leader: cached, then handed to every listener of its key. Never blocks:
+   * delivery only enqueues.
+   *
+   * @param key the registration key
+   * @param value the value's bytes
+   */
   void push(String key, byte[] value) {
     Topic topic = topics.get(key);
     if (topic == null) {
@@ -131,23 +132,27 @@ final class Subscriptions {
     synchronized (topic) {
       topic.latest = value;
       for (Entry e : topic.listeners) {
-        deliver(topic, e, value); // only enqueues: the lock is held briefly, on I/O too
+        deliver(topic, e, value);
       }
     }
   }
 
-  /** @return whether a value arrived for the key, or the key is no longer subscribed */
+  /**
+   * @param key a registration key
+   * @return whether a value arrived for the key, or the key is no longer subscribed
+   */
   boolean hasValueOrGone(String key) {
     Topic topic = topics.get(key);
-    return topic == null || topic.latest != null;
-  }
-
-  boolean isEmpty() {
-    return topics.isEmpty() && published.isEmpty();
+    if (topic == null) {
+      return true;
+    }
+    synchronized (topic) {
+      return topic.latest != null;
+    }
   }
 
   private void deliver(Topic topic, Entry entry, byte[] value) {
-    delivery.execute(
+    topic.delivery.execute(
         () -> {
           if (!topic.listeners.contains(entry)) {
             return; // removed before its turn came

@@ -7,10 +7,10 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /** TCP over NIO on {@code 127.0.0.1}. Thread-safe. */
@@ -21,11 +21,10 @@ public final class NioTransport implements Transport {
    * Starts the event loops.
    *
    * @param ioThreads how many I/O threads
+   * @param threads makes them
    */
-  public NioTransport(int ioThreads) {
-    this.group =
-        new MultiThreadIoEventLoopGroup(
-            ioThreads, new DefaultThreadFactory("cluster-client-io", true), NioIoHandler.newFactory());
+  public NioTransport(int ioThreads, ThreadFactory threads) {
+    this.group = new MultiThreadIoEventLoopGroup(ioThreads, threads, NioIoHandler.newFactory());
   }
 
   /**
@@ -61,13 +60,9 @@ public final class NioTransport implements Transport {
   }
 
   @Override
-  public void shutdown() {
+  public void shutdown(boolean await) {
     io.netty.util.concurrent.Future<?> done = group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-    boolean onOwnThread = false;
-    for (io.netty.util.concurrent.EventExecutor e : group) {
-      onOwnThread |= e.inEventLoop();
-    }
-    if (!onOwnThread) {
+    if (await) {
       done.awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
   }

@@ -40,7 +40,9 @@ public interface Transport {
   SocketAddress address(int port);
 
   /**
-   * Releases the event loops and waits (bounded) for their threads to end.
+   * Releases the event loops.
+   *
+   * @param await whether to wait (bounded) for their threads to end: not from one of them
    */
-  void shutdown();
+  void shutdown(boolean await);
 }

@@ -1,0 +1,389 @@
+package io.clusterclient.internal.runtime;
+
+import io.clusterclient.ClusterClosedException;
+import io.clusterclient.ClusterRuntime;
+import io.clusterclient.internal.election.NettyElector;
+import io.clusterclient.internal.leader.LeaderChannel;
+import io.clusterclient.internal.leader.LeaderServer;
+import io.clusterclient.internal.session.Elector;
+import io.clusterclient.internal.session.SessionMachine;
+import io.clusterclient.internal.transport.NioTransport;
+import io.clusterclient.internal.transport.Transport;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.FastThreadLocalThread;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A runtime: the I/O event loops, the worker pool that runs real client calls and callbacks, the
+ * sessions (one per client name and port) and the leader servers (one per port) of one "process".
+ * Several runtimes in one JVM know nothing of each other: they meet only over the loopback. Nothing
+ * here is static but {@link #shared()}, the default runtime that clients get when they name none.
+ * Thread-safe.
+ */
+public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host {
+  private static final Logger LOG = LoggerFactory.getLogger(DefaultRuntime.class);
+  private static final long STOP_WAIT_SECONDS = 5;
+
+  private final String name;
+  private final boolean sharedDefault;
+  private final Transport transport;
+  private final ThreadPoolExecutor worker;
+  private final Map<SessionMachine.Key, SessionMachine> sessions = new HashMap<>(); // guarded by this
+  private final Map<Integer, CompletableFuture<LeaderServer>> servers = new HashMap<>(); // this
+  private final java.util.Set<SessionMachine> live = new java.util.HashSet<>(); // guarded by this
+  private volatile boolean closed;
+
+  DefaultRuntime(Settings settings, boolean sharedDefault) {
+    this.name = settings.name();
+    this.sharedDefault = sharedDefault;
+    this.transport = new NioTransport(settings.ioThreads(), threads(name + "-io", true));
+    ScalingQueue queue = new ScalingQueue();
+    this.worker =
+        new ThreadPoolExecutor(
+            0, settings.workerThreads(), 30, TimeUnit.SECONDS, queue, threads(name + "-worker", false), queue);
+  }
+
+  /**
+   * Starts a runtime owned by its caller.
+   *
+   * @param settings the settings
+   * @return the runtime
+   */
+  public static DefaultRuntime create(Settings settings) {
+    return new DefaultRuntime(settings, false);
+  }
+
+  /**
+   * The shared default runtime, started by its first session and stopped with its last.
+   *
+   * @return the holder of the shared runtime
+   */
+  public static Shared shared() {
+    return Shared.INSTANCE;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** @return the sockets and event loops */
+  @Override
+  public Transport transport() {
+    return transport;
+  }
+
+  /** @return the worker pool: real client calls, elections' slow parts, callbacks */
+  @Override
+  public ExecutorService worker() {
+    return worker;
+  }
+
+  @Override
+  public EventLoop nextLoop() {
+    return transport.group().next();
+  }
+
+  @Override
+  public boolean isIoThread() {
+    // Any runtime's: an I/O thread must never wait, whoever's it is.
+    return Thread.currentThread() instanceof RuntimeThread t && t.io;
+  }
+
+  @Override
+  public Elector electorFor(SessionMachine session) {
+    return new NettyElector(this, session);
+  }
+
+  @Override
+  public void warmUp(SessionMachine session) {
+    LeaderChannel.warmUp(session);
+  }
+
+  /**
+   * Whether the calling thread is one of this runtime's: such a thread must never wait for the
+   * runtime's own work, which might need that very thread.
+   *
+   * @return true on an I/O or worker thread of this runtime
+   */
+  @Override
+  public boolean isOwnThread() {
+    return Thread.currentThread() instanceof RuntimeThread t && t.runtime == this;
+  }
+
+  /**
+   * The session of a key, joined (one more reference) or created by {@code create}.
+   *
+   * @param key the session's key
+   * @param create makes a new session; called under this runtime's lock, so it must not block
+   * @return the session, with one reference owned by the caller
+   * @throws ClusterClosedException when the runtime is closed
+   */
+  public SessionMachine join(SessionMachine.Key key, Function<SessionMachine.Key, SessionMachine> create) {
+    SessionMachine created;
+    synchronized (this) {
+      if (closed) {
+        throw new ClusterClosedException(
+            "the cluster-client runtime '" + name + "' is closed; create clients on an open one");
+      }
+      SessionMachine existing = sessions.get(key);
+      if (existing != null) {
+        existing.checkSameType(key);
+        if (existing.retain()) {
+          return existing;
+        }
+      }
+      created = create.apply(key);
+      created.retain();
+      sessions.put(key, created);
+      live.add(created);
+    }
+    created.start();
+    return created;
+  }
+
+  /**
+   * Forgets a session whose last instance closed, at once, so that a new {@code create} of the same
+   * name makes a new session.
+   *
+   * @param session the session
+   */
+  @Override
+  public void remove(SessionMachine session) {
+    boolean stop = false;
+    synchronized (this) {
+      sessions.remove(session.key(), session);
+      if (live.remove(session) && sharedDefault) {
+        stop = live.isEmpty();
+      }
+    }
+    if (stop) {
+      Shared.INSTANCE.stopIfUnused(this);
+    }
+  }
+
+  /**
+   * The server this runtime holds on a port, bound now if needed. Sessions of one runtime that lead
+   * on the same port share one server socket; a bind in progress is shared too.
+   *
+   * @param port the port, 0 for any
+   * @param bind binds a new server; completes with null when another process holds the port
+   * @return the server, or null when the port is held elsewhere
+   */
+  public CompletableFuture<LeaderServer> server(
+      int port, Function<Integer, CompletableFuture<LeaderServer>> bind) {
+    synchronized (this) {
+      if (port != 0) {
+        CompletableFuture<LeaderServer> existing = servers.get(port);
+        if (existing != null && !(existing.isDone() && !usable(existing))) {
+          return existing;
+        }
+      }
+      CompletableFuture<LeaderServer> bound = bind.apply(port);
+      if (port != 0) {
+        servers.put(port, bound);
+        bound.whenComplete(
+            (s, e) -> {
+              if (s == null) {
+                forgetServer(port, bound);
+              }
+            });
+      }
+      return bound;
+    }
+  }
+
+  private static boolean usable(CompletableFuture<LeaderServer> f) {
+    LeaderServer s = f.isCompletedExceptionally() ? null : f.getNow(null);
+    return s != null && s.isOpen();
+  }
+
+  private synchronized void forgetServer(int port, CompletableFuture<LeaderServer> bound) {
+    servers.remove(port, bound);
+  }
+
+  /**
+   * Forgets a server that closed.
+   *
+   * @param server the server
+   */
+  public synchronized void removeServer(LeaderServer server) {
+    CompletableFuture<LeaderServer> f = servers.get(server.port());
+    if (f != null && f.getNow(null) == server) {
+      servers.remove(server.port());
+    }
+  }
+
+  @Override
+  public void close() {
+    List<SessionMachine> open;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      open = new ArrayList<>(live);
+    }
+    for (SessionMachine s : open) {
+      s.closeNow();
+    }
+    stopThreads();
+  }
+
+  void stopThreads() {
+    closed = true;
+    worker.shutdown();
+    transport.shutdown(!isOwnThread());
+    if (!isOwnThread()) {
+      try {
+        if (!worker.awaitTermination(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
+          LOG.warn("cluster-client runtime '{}': workers still busy after {} s", name, STOP_WAIT_SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ClusterRuntime[" + name + (closed ? ", closed]" : "]");
+  }
+
+  /**
+   * The holder of the default runtime: the one static of the library's state, reference-counted so
+   * that a process that closes all its clients keeps no thread of ours.
+   */
+  public static final class Shared {
+    static final Shared INSTANCE = new Shared();
+    private DefaultRuntime current; // guarded by this
+
+    private Shared() {}
+
+    /**
+     * The running default runtime, started if needed. A session joined on it keeps it running.
+     *
+     * @return the runtime
+     */
+    public synchronized DefaultRuntime get() {
+      if (current == null || current.closed) {
+        current = new DefaultRuntime(Settings.defaults(), true);
+      }
+      return current;
+    }
+
+    /**
+     * Joins or creates a session on the default runtime, started if needed; under this holder's
+     * lock, so that the runtime cannot stop between being found and being joined.
+     *
+     * @param key the session's key
+     * @param create makes a new session on the given runtime
+     * @return the session, with one reference owned by the caller
+     */
+    public synchronized SessionMachine join(
+        SessionMachine.Key key, Function<DefaultRuntime, SessionMachine> create) {
+      DefaultRuntime runtime = get();
+      return runtime.join(key, k -> create.apply(runtime));
+    }
+
+    synchronized void stopIfUnused(DefaultRuntime runtime) {
+      synchronized (runtime) {
+        if (current != runtime || !runtime.live.isEmpty()) {
+          return;
+        }
+        current = null;
+      }
+      runtime.stopThreads();
+    }
+  }
+
+  /** Threads of a runtime know it, so that it can tell its own threads without reading names. */
+  static final class RuntimeThread extends FastThreadLocalThread {
+    final DefaultRuntime runtime;
+    final boolean io;
+
+    RuntimeThread(DefaultRuntime runtime, Runnable task, String name, boolean io) {
+      super(task, name);
+      this.runtime = runtime;
+      this.io = io;
+      setDaemon(true);
+    }
+  }
+
+  private ThreadFactory threads(String prefix, boolean io) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> new RuntimeThread(this, r, prefix + "-" + n.incrementAndGet(), io);
+  }
+
+  /**
+   * Hands a task to an idle worker if there is one, else starts a worker (up to the maximum), else
+   * queues it. A plain ThreadPoolExecutor starts a new thread per task up to its core size even with
+   * idle ones around, which would make every process keep {@code workerThreads} threads. Idle
+   * workers are counted here, where they wait: asking the pool takes its main lock on every task,
+   * and an exact hand-off ({@code LinkedTransferQueue.tryTransfer}) starts a thread whenever every
+   * worker is between two tasks, which cost a fifth of the calls per second in benchmark (b).
+   */
+  private static final class ScalingQueue extends LinkedBlockingQueue<Runnable>
+      implements java.util.concurrent.RejectedExecutionHandler {
+    private static final long serialVersionUID = 1L;
+    private final AtomicInteger idle = new AtomicInteger();
+
+    @Override
+    public boolean offer(Runnable task) {
+      // false: every worker is busy, and the pool starts another (or calls rejectedExecution at
+      // the maximum).
+      return idle.get() > 0 && super.offer(task);
+    }
+
+    @Override
+    public Runnable poll(long timeout, TimeUnit unit) throws InterruptedException {
+      idle.incrementAndGet();
+      Runnable task;
+      try {
+        task = super.poll(timeout, unit);
+      } finally {
+        idle.decrementAndGet();
+      }
+      // A task offered while this worker still counted as idle, after its wait ended: take it
+      // rather than leave it queued behind a busy worker.
+      return task != null ? task : super.poll();
+    }
+
+    @Override
+    public Runnable take() throws InterruptedException {
+      idle.incrementAndGet();
+      try {
+        return super.take();
+      } finally {
+        idle.decrementAndGet();
+      }
+    }
+
+    @Override
+    public void rejectedExecution(Runnable task, ThreadPoolExecutor executor) {
+      if (executor.isShutdown()) {
+        throw new RejectedExecutionException("cluster-client is shut down");
+      }
+      super.offer(task); // at the maximum: wait in line
+    }
+  }
+}

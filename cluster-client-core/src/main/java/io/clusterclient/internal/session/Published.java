@@ -1,0 +1,75 @@
+package io.clusterclient.internal.session;
+
+import io.clusterclient.ClusterCodec;
+import io.clusterclient.ClusterException;
+import io.clusterclient.internal.codec.Values;
+import io.clusterclient.internal.protocol.InvokeArgs;
+import io.clusterclient.internal.proxy.MethodInfo;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import java.io.IOException;
+import java.lang.reflect.Type;
+
+/**
+ * A publish this process made, remembered by its registration key to be replayed to every new
+ * leader. Its arguments are encoded once, on the caller's thread, so that replaying never runs user
+ * code (getters, serializers) on the session's loop. Immutable.
+ *
+ * @param key the registration key of its first argument
+ * @param info the publish method
+ * @param args the arguments, for a leader in this process
+ * @param json the arguments as the wire carries them to any peer
+ * @param binary the arguments for a Java peer that takes raw {@code byte[]}; the same array as
+ *     {@code json} when no parameter is a {@code byte[]}
+ */
+public record Published(String key, MethodInfo info, Object[] args, byte[] json, byte[] binary) {
+  /**
+   * Encodes a publish.
+   *
+   * @param key the registration key
+   * @param info the method
+   * @param args the arguments (copied)
+   * @param codec the session's codec
+   * @return the publish
+   * @throws ClusterException when an argument cannot be encoded
+   */
+  public static Published encode(String key, MethodInfo info, Object[] args, ClusterCodec codec) {
+    Object[] copy = args.clone();
+    byte[] json = encodeArgs(info, copy, codec, false);
+    boolean rawBytes = false;
+    for (Type t : info.parameterTypes()) {
+      rawBytes |= t == byte[].class;
+    }
+    return new Published(key, info, copy, json, rawBytes ? encodeArgs(info, copy, codec, true) : json);
+  }
+
+  private static byte[] encodeArgs(MethodInfo info, Object[] args, ClusterCodec codec, boolean binary) {
+    ByteBuf buf;
+    try {
+      buf =
+          InvokeArgs.encode(
+              UnpooledByteBufAllocator.DEFAULT,
+              args.length,
+              (i, out) -> Values.encode(codec, binary, args[i], info.parameterTypes()[i], out));
+    } catch (IOException | RuntimeException e) {
+      throw new ClusterException(
+          "cannot encode the arguments of " + info.description() + ": " + e.getMessage(), e);
+    }
+    try {
+      return ByteBufUtil.getBytes(buf);
+    } finally {
+      buf.release();
+    }
+  }
+
+  /**
+   * The encoded arguments for a peer.
+   *
+   * @param rawBytes whether the peer agreed on raw {@code byte[]} values
+   * @return the bytes; not to be modified
+   */
+  public byte[] encoded(boolean rawBytes) {
+    return rawBytes ? binary : json;
+  }
+}

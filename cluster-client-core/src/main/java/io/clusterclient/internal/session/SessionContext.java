@@ -1,0 +1,55 @@
+package io.clusterclient.internal.session;
+
+import io.clusterclient.ClusterCodec;
+import io.clusterclient.ClusterOptions;
+import io.clusterclient.RealClientFactory;
+import io.clusterclient.internal.proxy.MethodTable;
+import io.clusterclient.internal.transport.Transport;
+import io.netty.channel.EventLoop;
+import java.util.concurrent.Executor;
+
+/**
+ * What a leader or a follower backend needs of its session, and nothing more: the leader and
+ * follower packages depend on this port, never on the state machine. Thread-safe.
+ */
+public interface SessionContext {
+  /** @return the client name, which is the channel name on the port */
+  String name();
+
+  /** @return the election port, the bound one once known when 0 was asked for */
+  int port();
+
+  /**
+   * Records the port actually bound, when 0 was asked for.
+   *
+   * @param port the bound port
+   */
+  void boundPort(int port);
+
+  /** @return the methods of the client type */
+  MethodTable table();
+
+  /** @return the codec of application objects */
+  ClusterCodec codec();
+
+  /** @return the options */
+  ClusterOptions options();
+
+  /** @return creates the real client, in the leader only */
+  RealClientFactory<?> factory();
+
+  /** @return runs real client calls and other work that may block */
+  Executor worker();
+
+  /** @return runs asynchronous results and callbacks; never an I/O thread */
+  Executor callbackExecutor();
+
+  /** @return the sockets */
+  Transport transport();
+
+  /** @return the event loop of this session, which a follower's connection runs on */
+  EventLoop eventLoop();
+
+  /** @return whether the session was closed: a leader of it left behind may be replaced */
+  boolean isClosed();
+}

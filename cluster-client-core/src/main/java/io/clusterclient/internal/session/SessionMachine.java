@@ -1,0 +1,1029 @@
+package io.clusterclient.internal.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.clusterclient.ClusterClosedException;
+import io.clusterclient.ClusterCodec;
+import io.clusterclient.ClusterConfigurationException;
+import io.clusterclient.ClusterException;
+import io.clusterclient.ClusterHandle;
+import io.clusterclient.ClusterListener;
+import io.clusterclient.ClusterMetrics;
+import io.clusterclient.ClusterOptions;
+import io.clusterclient.ClusterTimeoutException;
+import io.clusterclient.LeaderLostException;
+import io.clusterclient.LeaderUnresponsiveException;
+import io.clusterclient.RealClientFactory;
+import io.clusterclient.Role;
+import io.clusterclient.internal.SerialExecutor;
+import io.clusterclient.internal.codec.Regs;
+import io.clusterclient.internal.codec.RemoteErrors;
+import io.clusterclient.internal.protocol.Keys;
+import io.clusterclient.internal.proxy.MethodInfo;
+import io.clusterclient.internal.proxy.MethodTable;
+import io.clusterclient.internal.transport.Transport;
+import io.netty.channel.EventLoop;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client name of one runtime, as a state machine. Every field of the session's state is owned
+ * by one thread, its {@link SessionLoop}; user threads and I/O threads only post events to it and
+ * read the {@link View} it publishes. No lock is shared with user code.
+ *
+ * <h2>States and transitions</h2>
+ *
+ * An <em>epoch</em> numbers every attempt to lead or follow. A result or a backend event carries the
+ * epoch that asked for it; one of an older epoch is stale: it is dropped, and a backend it carries is
+ * closed.
+ *
+ * <pre>
+ *   state          event (of the current epoch e)     next           action
+ *   -------------  ---------------------------------  -------------  -------------------------------------
+ *   ELECTING       lead -> backend                    LEADING        replay; open the gate; tell LEADER
+ *   ELECTING       lead -> port held elsewhere        ELECTING       follow (epoch e)
+ *   ELECTING       follow -> backend                  FOLLOWING      replay; open the gate; tell FOLLOWER
+ *   ELECTING       follow -> no leader                ELECTING       attempt again (e+1) after a backoff
+ *                                                                    of 1 ms doubling to 500 ms
+ *   ELECTING       no leader by maxWaitTime, or the   ELECTING       fail the gate (ready() fails, calls
+ *                  real client / holder failed                       fail fast); attempt again after 0.5 s
+ *                                                                    doubling to 30 s
+ *   LEADING,       lost                               ELECTING       new gate; tell ELECTING; attempt
+ *   FOLLOWING                                                        (e+1) at once
+ *   any            close (last instance)              CLOSED         fail the gate; close the backend;
+ *                                                                    tell CLOSED
+ *   any            event of another epoch             unchanged      drop it; close a backend it carries
+ * </pre>
+ *
+ * A lost event that arrives before the result of its own epoch is remembered, and that result is
+ * then treated as lost at once. Role listeners hear exactly these transitions, in this order.
+ */
+public final class SessionMachine implements SessionContext {
+  private static final Logger LOG = LoggerFactory.getLogger(SessionMachine.class);
+  private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  private static final long FIRST_RETRY_MILLIS = 500;
+  private static final long MAX_RETRY_MILLIS = 30_000;
+  private static final long CLOSE_WAIT_SECONDS = 15;
+
+  /** The phases of the state machine; {@link Role} is what users see of them. */
+  public enum Phase {
+    ELECTING(Role.ELECTING),
+    LEADING(Role.LEADER),
+    FOLLOWING(Role.FOLLOWER),
+    CLOSED(Role.CLOSED);
+
+    final Role role;
+
+    Phase(Role role) {
+      this.role = role;
+    }
+
+    boolean isLive() {
+      return this == LEADING || this == FOLLOWING;
+    }
+  }
+
+  /**
+   * What other threads may read of the state, published as one immutable value.
+   *
+   * @param phase the phase
+   * @param epoch the epoch of the backend, or of the attempt in progress
+   * @param backend the backend while live, else null
+   * @param gate completes with the backend when the session is next live
+   * @param fastFailure while electing, why calls should fail at once instead of waiting; or null
+   * @param ended while live, completes when this backend is given up (lost or closed)
+   */
+  record View(
+      Phase phase,
+      long epoch,
+      Backend backend,
+      CompletableFuture<Backend> gate,
+      ClusterException fastFailure,
+      CompletableFuture<Void> ended) {
+    View(Phase phase, long epoch, Backend backend, CompletableFuture<Backend> gate, ClusterException fast) {
+      this(phase, epoch, backend, gate, fast, ENDED);
+    }
+  }
+
+  /** The {@code ended} of views that are not live: there is nothing to wait for. */
+  private static final CompletableFuture<Void> ENDED = CompletableFuture.completedFuture(null);
+
+  /**
+   * What identifies a session in a runtime.
+   *
+   * @param single single mode
+   * @param port the port asked for
+   * @param name the client name
+   * @param type the client type, which must be the same for every create of a key
+   */
+  public record Key(boolean single, int port, String name, Class<?> type) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k && k.single == single && k.port == port && k.name.equals(name);
+    }
+
+    @Override
+    public int hashCode() {
+      return name.hashCode() * 31 + port + (single ? 1 : 0);
+    }
+  }
+
+  /** What a session needs of the runtime it lives in. */
+  public interface Host {
+    /** @return the loop for a new session */
+    EventLoop nextLoop();
+
+    /** @return the sockets */
+    Transport transport();
+
+    /** @return the worker pool */
+    Executor worker();
+
+    /**
+     * Forgets a session whose last instance closed.
+     *
+     * @param session the session
+     */
+    void remove(SessionMachine session);
+
+    /**
+     * Whether the calling thread belongs to the runtime: it must not wait for the runtime's work.
+     *
+     * @return true on a runtime thread
+     */
+    boolean isOwnThread();
+
+    /** @return whether the calling thread is an I/O thread of the runtime: it must never wait */
+    boolean isIoThread();
+
+    /**
+     * Prepares this process to lead soon, off the critical path: called once, on a worker, when a
+     * session first follows. Never throws.
+     *
+     * @param session the session
+     */
+    void warmUp(SessionMachine session);
+
+    /**
+     * The elector of a session.
+     *
+     * @param session the session
+     * @return how it competes for its port
+     */
+    Elector electorFor(SessionMachine session);
+  }
+
+  private final Key key;
+  private final MethodTable table;
+  private final ClusterOptions options;
+  private final ClusterCodec codec;
+  private final RealClientFactory<?> factory;
+  private final Host host;
+  private final EventLoop eventLoop;
+  private final SessionLoop loop;
+  private final Executor worker;
+  private final Executor callbackExecutor;
+  private final Subscriptions subscriptions;
+  private final CopyOnWriteArrayList<ListenerRegistration> listeners = new CopyOnWriteArrayList<>();
+  private final CompletableFuture<Void> closed = new CompletableFuture<>();
+  private final AtomicLong succeeded = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong retried = new AtomicLong();
+  private final AtomicLong elections = new AtomicLong();
+  private Elector elector; // set at start
+  private volatile View view;
+  private volatile int port;
+  private volatile boolean closing;
+  private int refs; // guarded by this
+
+  // ---- owned by the loop ----
+  private long epoch;
+  private long lostEarly = -1;
+  private long roundDeadline;
+  private long backoffNanos = MIN_BACKOFF_NANOS;
+  private long retryDelayMillis = FIRST_RETRY_MILLIS;
+  private Runnable cancelRetry = () -> {};
+  /** The lead or follow attempt under way, whose result the close must wait for. */
+  private CompletableFuture<Backend> inFlight = CompletableFuture.completedFuture(null);
+  private boolean inFlightFollows;
+  private boolean warmedUp;
+  /** Keys the current backend has been told about. */
+  private final Map<String, JsonNode> told = new HashMap<>();
+  /** What this process published, by key, in the order of the latest publish of each key. */
+  private final LinkedHashMap<String, Published> published = new LinkedHashMap<>();
+
+  private record ListenerRegistration(
+      ClusterHandle handle, ClusterListener listener, Executor executor) {}
+
+  /**
+   * Creates a session; {@link #start()} starts its first election.
+   *
+   * @param key the key
+   * @param table the methods of the client type
+   * @param options the options
+   * @param factory creates the real client in the leader
+   * @param host the runtime
+   * @param loop the loop the state lives on; null for the event loop the host gives
+   */
+  public SessionMachine(
+      Key key,
+      MethodTable table,
+      ClusterOptions options,
+      RealClientFactory<?> factory,
+      Host host,
+      SessionLoop loop) {
+    this.key = key;
+    this.table = table;
+    this.options = options;
+    this.codec = options.codec().orElse(io.clusterclient.internal.codec.JsonCodec.shared());
+    this.factory = factory;
+    this.host = host;
+    this.eventLoop = host.nextLoop();
+    this.loop = loop != null ? loop : SessionLoop.of(eventLoop);
+    this.worker = host.worker();
+    this.callbackExecutor =
+        options
+            .callbackExecutor()
+            .<Executor>map(
+                user ->
+                    task -> {
+                      try {
+                        user.execute(task);
+                      } catch (java.util.concurrent.RejectedExecutionException e) {
+                        // Never dropped, never on an I/O thread: the library's workers take it.
+                        worker.execute(task);
+                      }
+                    })
+            .orElse(worker);
+    this.port = key.port();
+    this.subscriptions = new Subscriptions(codec, callbackExecutor, this::reportError);
+    this.view = new View(Phase.ELECTING, 0, null, new CompletableFuture<>(), null);
+  }
+
+  // ---- references ----
+
+  /**
+   * Takes one more reference, unless the session is closing.
+   *
+   * @return false when closing: make a new session
+   */
+  public synchronized boolean retain() {
+    if (closing) {
+      return false;
+    }
+    refs++;
+    return true;
+  }
+
+  /**
+   * Drops one instance; the last one leaves the cluster. Waits (bounded) until the port is free and
+   * the real client closed, unless called from a runtime thread.
+   */
+  public void release() {
+    synchronized (this) {
+      if (closing || --refs > 0) {
+        return;
+      }
+    }
+    closeNow();
+  }
+
+  /**
+   * Closes whatever the number of instances: the last release, or the runtime's close. From then
+   * on a {@code create} of the same key makes a new session. Waits (bounded) until the backend is
+   * closed, unless called from a thread of the runtime, which must not wait for its own work.
+   */
+  public void closeNow() {
+    synchronized (this) {
+      if (closing) {
+        return;
+      }
+      closing = true;
+    }
+    closed.whenComplete((x, e) -> host.remove(this));
+    try {
+      loop.execute(this::onClose);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      onClose(); // the loop is gone already: nothing else runs on it
+    }
+    if (!host.isOwnThread() && !loop.inLoop()) {
+      try {
+        closed.get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        LOG.warn("[cluster-client:{}] closing took more than {} s; going on", name(), CLOSE_WAIT_SECONDS);
+      }
+    }
+  }
+
+  /**
+   * Checks that another create of this key asks for the same type.
+   *
+   * @param other the key of the other create
+   */
+  public void checkSameType(Key other) {
+    if (other.type() != key.type()) {
+      throw new ClusterConfigurationException(
+          "cluster client name '" + name() + "' on port " + key.port()
+              + " is already used by " + key.type().getName() + " in this process; "
+              + other.type().getName() + " needs a name of its own (ClusterOptions.name)");
+    }
+  }
+
+  // ---- the machine ----
+
+  /** Starts the first election. */
+  public void start() {
+    this.elector = host.electorFor(this);
+    loop.execute(
+        () -> {
+          if (view.phase() == Phase.ELECTING && !closing) {
+            startRound();
+            attempt();
+          }
+        });
+  }
+
+  private boolean isCurrent(long e) {
+    return e == epoch && view.phase() != Phase.CLOSED;
+  }
+
+  private void startRound() {
+    roundDeadline = loop.nanoTime() + options.maxWaitTime().toNanos();
+    backoffNanos = MIN_BACKOFF_NANOS;
+    elections.incrementAndGet();
+  }
+
+  private void attempt() {
+    long e = ++epoch;
+    View v = view;
+    view = new View(Phase.ELECTING, e, null, v.gate(), v.fastFailure());
+    Boolean forced = options.leader().orElse(null);
+    if (options.singleMode() || !Boolean.FALSE.equals(forced)) {
+      inFlight = elector.lead(events(e));
+      inFlightFollows = false;
+      inFlight.whenComplete((b, err) -> post(() -> onLead(e, b, err), b));
+    } else {
+      follow(e);
+    }
+  }
+
+  private void follow(long e) {
+    inFlight = elector.follow(events(e), roundDeadline);
+    inFlightFollows = true;
+    inFlight.whenComplete((b, err) -> post(() -> onFollow(e, b, err), b));
+  }
+
+  /** Runs an event on the loop; when the loop is gone, closes the backend the event carries. */
+  private void post(Runnable event, Backend carried) {
+    try {
+      loop.execute(event);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      if (carried != null) {
+        carried.close();
+      }
+    }
+  }
+
+  private void onLead(long e, Backend b, Throwable err) {
+    if (!isCurrent(e)) {
+      if (b != null) {
+        b.close();
+      }
+      return;
+    }
+    if (err != null) {
+      roundFailed(RemoteErrors.unwrap(err));
+    } else if (b != null) {
+      becomeLive(Phase.LEADING, b, e);
+    } else if (Boolean.TRUE.equals(options.leader().orElse(null))) {
+      roundFailed(
+          new ClusterConfigurationException(
+              "leader(true) was asked for '" + name() + "', but 127.0.0.1:" + port
+                  + " is held by another process; stop it, choose another port, or let this "
+                  + "process follow (leader unset)"));
+    } else {
+      follow(e);
+    }
+  }
+
+  private void onFollow(long e, Backend b, Throwable err) {
+    if (!isCurrent(e)) {
+      if (b != null) {
+        b.close();
+      }
+      return;
+    }
+    if (b != null) {
+      becomeLive(Phase.FOLLOWING, b, e);
+      return;
+    }
+    Throwable cause = RemoteErrors.unwrap(err);
+    if (!(cause instanceof Elector.NoLeaderException)) {
+      roundFailed(cause);
+      return;
+    }
+    long now = loop.nanoTime();
+    if (now - roundDeadline >= 0) {
+      roundFailed(
+          new ClusterTimeoutException(
+              "no leader for '" + name() + "' on 127.0.0.1:" + port + " within maxWaitTime "
+                  + options.maxWaitTime().toMillis() + " ms (last attempt: " + cause.getMessage()
+                  + "); start a leader, or raise maxWaitTime",
+              options.maxWaitTime()));
+      return;
+    }
+    LOG.debug("[cluster-client:{}] no leader yet: {}", name(), cause.getMessage());
+    long delay = Math.min(backoffNanos, roundDeadline - now);
+    backoffNanos = Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
+    retryAfter(delay, false);
+  }
+
+  private void retryAfter(long delayNanos, boolean newRound) {
+    long asked = epoch;
+    cancelRetry =
+        loop.schedule(
+            () -> {
+              if (isCurrent(asked) && view.phase() == Phase.ELECTING) {
+                if (newRound) {
+                  startRound();
+                }
+                attempt();
+              }
+            },
+            delayNanos);
+  }
+
+  private void becomeLive(Phase phase, Backend b, long e) {
+    if (lostEarly == e) {
+      // Its connection closed before this result came: as if lost right after.
+      b.close();
+      attempt();
+      return;
+    }
+    told.clear();
+    // Before the gate opens: the new leader gets every subscription, then every publish.
+    for (Subscriptions.Registration r : subscriptions.all()) {
+      tell(b, r.key(), r.reg());
+    }
+    for (Published p : published.values()) {
+      try {
+        b.publish(p);
+      } catch (RuntimeException ex) {
+        reportError(ex);
+      }
+    }
+    CompletableFuture<Backend> gate = view.gate();
+    view = new View(phase, e, b, CompletableFuture.completedFuture(b), null, new CompletableFuture<>());
+    retryDelayMillis = FIRST_RETRY_MILLIS;
+    LOG.info("[cluster-client:{}] {} ({})", name(), phase.role, b.describe());
+    fireRole(phase.role);
+    gate.complete(b);
+    if (phase == Phase.FOLLOWING && !warmedUp) {
+      warmedUp = true;
+      worker.execute(() -> host.warmUp(this));
+    }
+  }
+
+  private void tell(Backend b, String k, JsonNode reg) {
+    try {
+      b.subscribe(k, reg);
+      told.put(k, reg);
+    } catch (RuntimeException ex) {
+      reportError(ex);
+    }
+  }
+
+  /**
+   * The round ended without a role: fail what waits for it, and try again later. Calls fail fast
+   * with the cause meanwhile.
+   */
+  private void roundFailed(Throwable cause) {
+    ClusterException fast =
+        cause instanceof LeaderUnresponsiveException
+            ? (ClusterException) cause
+            : new ClusterException(
+                "'" + name() + "' is not ready: " + cause.getMessage() + " (electing again)", cause);
+    CompletableFuture<Backend> gate = view.gate();
+    view = new View(Phase.ELECTING, epoch, null, new CompletableFuture<>(), fast);
+    gate.completeExceptionally(cause);
+    reportError(cause);
+    long delay = retryDelayMillis;
+    retryDelayMillis = Math.min(retryDelayMillis * 2, MAX_RETRY_MILLIS);
+    LOG.info("[cluster-client:{}] electing again in {} ms", name(), delay);
+    retryAfter(TimeUnit.MILLISECONDS.toNanos(delay), true);
+  }
+
+  private void onLost(long e, Throwable cause) {
+    View v = view;
+    if (e != epoch || v.phase() == Phase.CLOSED) {
+      return; // stale
+    }
+    if (!v.phase().isLive()) {
+      lostEarly = e; // before its own result: that result is lost on arrival
+      return;
+    }
+    LOG.warn(
+        "[cluster-client:{}] lost {}: {}; electing a new leader",
+        name(),
+        v.backend().describe(),
+        cause == null || cause.getMessage() == null ? String.valueOf(cause) : cause.getMessage());
+    v.backend().close();
+    // A holder found unresponsive stays so until a leader answers: calls keep failing fast.
+    ClusterException fast =
+        v.fastFailure() instanceof LeaderUnresponsiveException ? v.fastFailure() : null;
+    view = new View(Phase.ELECTING, e, null, new CompletableFuture<>(), fast);
+    v.ended().complete(null);
+    fireRole(Role.ELECTING);
+    startRound();
+    attempt();
+  }
+
+  private void onUnresponsive(long e, String what) {
+    View v = view;
+    if (e == epoch && v.phase() != Phase.CLOSED) {
+      view =
+          new View(
+              v.phase(), v.epoch(), v.backend(), v.gate(), new LeaderUnresponsiveException(what),
+              v.ended());
+    }
+  }
+
+  private void onClose() {
+    View v = view;
+    if (v.phase() == Phase.CLOSED) {
+      closed.complete(null);
+      return;
+    }
+    epoch++; // every result still on its way is stale from now on
+    cancelRetry.run();
+    view = new View(Phase.CLOSED, epoch, null, CompletableFuture.failedFuture(closedException()), null);
+    v.gate().completeExceptionally(closedException());
+    v.ended().complete(null);
+    fireRole(Role.CLOSED);
+    listeners.clear();
+    told.clear();
+    published.clear();
+    // Done when the backend is closed, and so is whatever the attempt under way brings: the
+    // runtime may stop its threads right after, and must leave no socket bound behind.
+    Backend b = v.backend();
+    CompletableFuture<Void> backendClosed = b == null ? ENDED : b.close();
+    CompletableFuture<Backend> attempt = inFlight;
+    if (inFlightFollows) {
+      attempt.cancel(false); // stops waiting for a registration; a leader's real client is awaited
+    }
+    CompletableFuture<Void> attemptClosed =
+        attempt
+            .handle((carried, err) -> carried)
+            .thenCompose(carried -> carried == null ? ENDED : carried.close());
+    CompletableFuture.allOf(backendClosed, attemptClosed).whenComplete((x, err) -> closed.complete(null));
+  }
+
+  private BackendEvents events(long e) {
+    return new BackendEvents() {
+      @Override
+      public void lost(Throwable cause) {
+        post(() -> onLost(e, cause), null);
+      }
+
+      @Override
+      public void pushed(String k, byte[] value) {
+        if (view.epoch() == e) {
+          subscriptions.push(k, value);
+        }
+      }
+
+      @Override
+      public void unresponsive(String what) {
+        post(() -> onUnresponsive(e, what), null);
+      }
+
+      @Override
+      public void error(Throwable error) {
+        reportError(error);
+      }
+    };
+  }
+
+  // ---- calls from the proxies ----
+
+  Object invoke(MethodInfo info, Object[] args) throws Throwable {
+    long deadline = loop.nanoTime() + options.responseTimeout().toNanos();
+    if (info.returnKind().isAsync()) {
+      return invokeAsync(info, args, deadline, info.isIdempotent());
+    }
+    try {
+      Object result;
+      View v = awaitLive(info, deadline);
+      try {
+        result = v.backend().invokeSync(info, args, deadline);
+      } catch (LeaderLostException e) {
+        if (!info.isIdempotent()) {
+          throw e;
+        }
+        // The connection closed with the call in flight: once more, to the next leader, within
+        // the same deadline. The machine may not have heard of the loss yet: wait until it has.
+        retried.incrementAndGet();
+        awaitEnded(v, deadline, e);
+        result = awaitLive(info, deadline).backend().invokeSync(info, args, deadline);
+      }
+      succeeded.incrementAndGet();
+      return result;
+    } catch (Throwable t) {
+      failed.incrementAndGet();
+      throw t;
+    }
+  }
+
+  private CompletableFuture<Object> invokeAsync(
+      MethodInfo info, Object[] args, long deadline, boolean retry) {
+    CompletableFuture<Object> out = new CompletableFuture<>();
+    View[] used = new View[1];
+    invokeAsyncOnce(info, args, deadline, used)
+        .whenComplete(
+            (v, e) -> {
+              Throwable cause = e == null ? null : RemoteErrors.unwrap(e);
+              if (cause instanceof LeaderLostException && retry) {
+                retried.incrementAndGet();
+                // Once the machine has given up the backend that lost it (it may not have yet).
+                CompletableFuture<Void> ended = used[0] != null ? used[0].ended() : ENDED;
+                ended.whenComplete(
+                    (x, y) ->
+                        invokeAsyncOnce(info, args, deadline, new View[1])
+                            .whenComplete((v2, e2) -> settle(out, v2, e2)));
+              } else {
+                settle(out, v, e);
+              }
+            });
+    return out;
+  }
+
+  private void settle(CompletableFuture<Object> out, Object value, Throwable error) {
+    if (error != null) {
+      failed.incrementAndGet();
+      out.completeExceptionally(RemoteErrors.unwrap(error));
+    } else {
+      succeeded.incrementAndGet();
+      out.complete(value);
+    }
+  }
+
+  /**
+   * One try of an asynchronous call.
+   *
+   * @param used receives the live view the call went to, so that a retry can wait for its end
+   */
+  private CompletableFuture<Object> invokeAsyncOnce(
+      MethodInfo info, Object[] args, long deadline, View[] used) {
+    View v = view;
+    if (v.backend() != null) {
+      used[0] = v;
+      return v.backend().invokeAsync(info, args, deadline);
+    }
+    ClusterException fast = failFast(info, v);
+    if (fast != null) {
+      return CompletableFuture.failedFuture(fast);
+    }
+    CompletableFuture<Object> out = new CompletableFuture<>();
+    CompletableFuture<Backend> bounded = v.gate().copy();
+    Runnable cancel =
+        loop.schedule(
+            () -> bounded.completeExceptionally(new TimeoutException()), deadline - loop.nanoTime());
+    bounded.whenComplete((b, e) -> cancel.run());
+    bounded.whenCompleteAsync(
+        (b, e) -> {
+          if (e != null) {
+            out.completeExceptionally(notReady(info, e));
+          } else {
+            View live = view;
+            used[0] = live.backend() == b ? live : null;
+            b.invokeAsync(info, args, deadline)
+                .whenComplete(
+                    (value, e2) -> {
+                      if (e2 != null) {
+                        out.completeExceptionally(RemoteErrors.unwrap(e2));
+                      } else {
+                        out.complete(value);
+                      }
+                    });
+          }
+        },
+        callbackExecutor);
+    return out;
+  }
+
+  void invokeOneway(MethodInfo info, Object[] args) {
+    long deadline = loop.nanoTime() + options.responseTimeout().toNanos();
+    Backend b;
+    try {
+      b = awaitBackend(info, deadline);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new ClusterException(t.getMessage(), t);
+    }
+    b.invokeOneway(info, args);
+  }
+
+  void subscribe(MethodInfo info, Object[] args) {
+    JsonNode reg = Regs.toTree(args[0], info.parameterTypes()[0]);
+    String k = Keys.subscriptionKey(reg);
+    subscriptions.add(k, reg, info, args[1]);
+    post(() -> syncKey(k), null);
+    Duration limit = options.subscribeTimeout().orElse(null);
+    if (limit != null) {
+      loop.schedule(
+          () -> {
+            if (view.phase() != Phase.CLOSED && !subscriptions.hasValueOrGone(k)) {
+              reportError(new ClusterTimeoutException(
+                  "no value for " + k + " within subscribeTimeout " + limit.toMillis()
+                      + " ms; a value that comes later is still delivered", limit));
+            }
+          },
+          limit.toNanos());
+    }
+  }
+
+  void unsubscribe(MethodInfo info, Object[] args) {
+    JsonNode reg = Regs.toTree(args[0], info.parameterTypes()[0]);
+    String k = Keys.subscriptionKey(reg);
+    subscriptions.remove(k, args.length > 1 ? args[1] : null);
+    post(() -> syncKey(k), null);
+  }
+
+  /** Tells the current backend what this process's listeners of a key now want. On the loop. */
+  private void syncKey(String k) {
+    Backend b = view.backend();
+    if (b == null) {
+      return; // the next backend is told everything when it comes
+    }
+    JsonNode wanted = subscriptions.wanted(k);
+    JsonNode had = told.get(k);
+    if (wanted != null && had == null) {
+      tell(b, k, wanted);
+    } else if (wanted == null && had != null) {
+      told.remove(k);
+      try {
+        b.unsubscribe(k, had);
+      } catch (RuntimeException e) {
+        reportError(e);
+      }
+    }
+  }
+
+  void publish(MethodInfo info, Object[] args) {
+    String k = Keys.subscriptionKey(Regs.toTree(args[0], info.parameterTypes()[0]));
+    // Encoded here, on the caller's thread: the loop never runs the codec on user objects.
+    Published p = Published.encode(k, info, args, codec);
+    post(() -> onPublish(p), null);
+  }
+
+  private void onPublish(Published p) {
+    if (view.phase() == Phase.CLOSED) {
+      return;
+    }
+    published.remove(p.key()); // re-inserted last: replay keeps the order of the latest publishes
+    published.put(p.key(), p);
+    Backend b = view.backend();
+    if (b != null) {
+      try {
+        b.publish(p);
+      } catch (RuntimeException e) {
+        reportError(e);
+      }
+    }
+    // Without a leader now, the replay after the election sends it.
+  }
+
+  ClusterMetrics metrics() {
+    return new ClusterMetrics(succeeded.get(), failed.get(), retried.get(), elections.get());
+  }
+
+  // ---- listeners ----
+
+  void addListener(ClusterHandle handle, ClusterListener listener, Executor executor) {
+    listeners.add(new ListenerRegistration(handle, listener, new SerialExecutor(executor)));
+  }
+
+  void removeListener(ClusterHandle handle, ClusterListener listener) {
+    listeners.removeIf(r -> r.handle == handle && (listener == null || r.listener == listener));
+  }
+
+  /** On the loop only: listeners hear transitions in the order they happen. */
+  private void fireRole(Role role) {
+    for (ListenerRegistration r : listeners) {
+      r.executor.execute(() -> r.listener.roleChanged(r.handle, role));
+    }
+  }
+
+  /**
+   * Reports an error that no caller receives to the listeners, and to the log when there is none.
+   *
+   * @param error the error
+   */
+  public void reportError(Throwable error) {
+    if (listeners.isEmpty()) {
+      LOG.warn("[cluster-client:{}] {}", name(), error.getMessage(), error);
+      return;
+    }
+    for (ListenerRegistration r : listeners) {
+      r.executor.execute(() -> r.listener.error(r.handle, error));
+    }
+  }
+
+  private ClusterException failFast(MethodInfo info, View v) {
+    if (v.phase() == Phase.CLOSED) {
+      return closedException();
+    }
+    ClusterException fast = v.fastFailure();
+    if (fast == null) {
+      return null;
+    }
+    if (fast instanceof LeaderUnresponsiveException) {
+      return new LeaderUnresponsiveException(info.description() + " cannot run: " + fast.getMessage());
+    }
+    return new ClusterException(info.description() + " cannot run: " + fast.getMessage(), fast.getCause());
+  }
+
+  private Backend awaitBackend(MethodInfo info, long deadline) throws Throwable {
+    return awaitLive(info, deadline).backend();
+  }
+
+  /** Waits until the view that served a call that was lost is given up, within the deadline. */
+  private void awaitEnded(View v, long deadline, LeaderLostException lost) {
+    try {
+      v.ended().get(Math.max(0, deadline - loop.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw lost;
+    } catch (ExecutionException | TimeoutException e) {
+      throw lost;
+    }
+  }
+
+  /** The live view, waiting for one within the deadline. */
+  private View awaitLive(MethodInfo info, long deadline) throws Throwable {
+    View v = view;
+    if (v.backend() != null) {
+      return v;
+    }
+    ClusterException fast = failFast(info, v);
+    if (fast != null) {
+      throw fast;
+    }
+    if (host.isIoThread()) {
+      throw new ClusterException(
+          info.description() + " would block an I/O thread of cluster-client while waiting for a "
+              + "leader; call it from another thread");
+    }
+    try {
+      v.gate().get(Math.max(0, deadline - loop.nanoTime()), TimeUnit.NANOSECONDS);
+      View live = view;
+      // Live when the gate opened, but it may have ended already: the next one waits once more.
+      return live.backend() != null ? live : awaitLive(info, deadline);
+    } catch (ExecutionException | TimeoutException e) {
+      throw notReady(info, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClusterException(info.description() + " was interrupted while waiting for a leader", e);
+    }
+  }
+
+  private Throwable notReady(MethodInfo info, Throwable e) {
+    Throwable cause = RemoteErrors.unwrap(e);
+    if (cause instanceof TimeoutException) {
+      return new ClusterTimeoutException(
+          info.description() + " waited responseTimeout " + options.responseTimeout().toMillis()
+              + " ms for a leader of '" + name() + "' on 127.0.0.1:" + port
+              + ", but the election has not finished; wait for ready() or raise responseTimeout",
+          options.responseTimeout());
+    }
+    if (cause instanceof ClusterClosedException) {
+      return cause;
+    }
+    return new ClusterException(
+        info.description() + " cannot run: '" + name() + "' is not ready: " + cause.getMessage(), cause);
+  }
+
+  // ---- state ----
+
+  /** @return completes when the session is next live; fails when the round fails or on close */
+  CompletableFuture<Void> ready() {
+    CompletableFuture<Void> out = new CompletableFuture<>();
+    view.gate()
+        .whenComplete(
+            (b, e) -> {
+              if (e != null) {
+                out.completeExceptionally(e instanceof CompletionException ? e.getCause() : e);
+              } else {
+                out.complete(null);
+              }
+            });
+    return out;
+  }
+
+  Role role() {
+    return view.phase().role;
+  }
+
+  /** @return the phase, for tests */
+  public Phase phase() {
+    return view.phase();
+  }
+
+  /** @return the backend while live, else null; for tests */
+  Backend backend() {
+    return view.backend();
+  }
+
+  /** @return the registrations this process's listeners want; for tests */
+  List<Subscriptions.Registration> wanted() {
+    return subscriptions.all();
+  }
+
+  /** @return the key */
+  public Key key() {
+    return key;
+  }
+
+  @Override
+  public String name() {
+    return key.name();
+  }
+
+  @Override
+  public int port() {
+    return port;
+  }
+
+  @Override
+  public void boundPort(int bound) {
+    this.port = bound;
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closing;
+  }
+
+  @Override
+  public RealClientFactory<?> factory() {
+    return factory;
+  }
+
+  @Override
+  public MethodTable table() {
+    return table;
+  }
+
+  @Override
+  public ClusterOptions options() {
+    return options;
+  }
+
+  @Override
+  public ClusterCodec codec() {
+    return codec;
+  }
+
+  @Override
+  public Executor worker() {
+    return worker;
+  }
+
+  @Override
+  public Executor callbackExecutor() {
+    return callbackExecutor;
+  }
+
+  @Override
+  public Transport transport() {
+    return host.transport();
+  }
+
+  @Override
+  public EventLoop eventLoop() {
+    return eventLoop;
+  }
+
+  /** @return the exception of calls after close */
+  public ClusterClosedException closedException() {
+    return new ClusterClosedException(
+        "cluster client '" + name() + "' (" + table.type().getSimpleName() + ") is closed; "
+            + "create a new instance to use it again");
+  }
+}
