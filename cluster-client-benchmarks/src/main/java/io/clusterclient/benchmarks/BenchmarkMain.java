@@ -23,7 +23,7 @@ import java.util.Set;
  * mvn ... -Dbench.args="--quick --only a,b --impl ours,raw --no-jmh --jfr"
  * </pre>
  *
- * <p>Options: {@code --quick} (seconds, for the unit test), {@code --out FILE} (default
+ * <p>Options: {@code --quick} (seconds, for QuickRunIT), {@code --out FILE} (default
  * target/benchmark-results.json; the table goes next to it as .md, the processes' logs into
  * benchmark-logs/), {@code --only a,b,...}, {@code --impl ours,raw,node}, {@code --no-node}, {@code
  * --no-jmh}, {@code --jfr} (a flight recording per Java process, in the log folder, with JFR's

@@ -2,7 +2,7 @@ package io.clusterclient.benchmarks;
 
 /**
  * How long and how wide each workload runs: the full run (minutes) or {@code --quick} (seconds, for
- * the module's unit test). Immutable.
+ * the module's integration test, QuickRunIT). Immutable.
  *
  * @param quick whether these are the quick settings
  * @param warmupMs warm-up before the first timed round of (a) and (b)

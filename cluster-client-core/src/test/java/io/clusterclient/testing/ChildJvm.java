@@ -17,11 +17,12 @@ import java.util.Objects;
  *     ChildJvm.builder(EchoMain.class).name("leader").systemProperty("cc.port", "0").start());
  * }</pre>
  *
- * <p>The child gets the parent's {@code java.class.path}. Under Surefire that may be a single
- * manifest-only "surefirebooter" jar; {@code -cp} follows its {@code Class-Path} entries, so that works
- * too. The default JVM options keep children small and quick to start ({@code -Xmx128m -XX:+UseSerialGC
- * -XX:TieredStopAtLevel=1 -Xshare:auto}), headless, and writing UTF-8 so the fixture reads their output
- * as it was meant.
+ * <p>The child gets the parent's {@code java.class.path}. Under Failsafe or Surefire that may be a
+ * single manifest-only "surefirebooter" jar; {@code -cp} follows its {@code Class-Path} entries, so that
+ * works too. Under Failsafe the module's own classes come from its packaged jar, which the children
+ * load the same way. The default JVM options keep children small and quick to start ({@code -Xmx128m
+ * -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto}), headless, and writing UTF-8 so the fixture
+ * reads their output as it was meant.
  * The parent's {@code io.netty.leakDetection.level}, if set, is passed on so children check leaks as
  * strictly as the test JVM.
  *

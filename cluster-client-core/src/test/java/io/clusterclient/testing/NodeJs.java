@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  * caches the answer; {@link #installCompat()} is serialized on a JVM-wide lock, copies the resources and runs
  * {@code npm install} at most once per JVM (and not at all when {@code target/node-compat/node_modules} already
  * holds cluster-client {@value #CLUSTER_CLIENT_VERSION}), so several test classes may call it concurrently.
- * Instances are immutable. Separate JVMs (e.g. parallel Surefire forks) are not coordinated with each other.
+ * Instances are immutable. Separate JVMs (e.g. parallel Failsafe forks) are not coordinated with each other.
  */
 public final class NodeJs {
 

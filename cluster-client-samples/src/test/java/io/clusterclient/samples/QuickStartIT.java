@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(120)
-class QuickStartTest {
+class QuickStartIT {
   @Test
   void threeProcessesAreServedByOneRealClient() throws Exception {
     assertThat(QuickStart.run(new String[0])).isEqualTo(3);

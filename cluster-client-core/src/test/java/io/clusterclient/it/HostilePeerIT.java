@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Timeout(180)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class HostilePeerTest {
+class HostilePeerIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private final TestProcesses processes = new TestProcesses();
   private int port;

@@ -1,6 +1,6 @@
 package io.clusterclient.it;
 
-import static io.clusterclient.it.SharedSubscriptionTest.command;
+import static io.clusterclient.it.SharedSubscriptionIT.command;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clusterclient.testing.ChildJvm;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A leader that hangs, and a real client that cannot be created: detected, reported, recovered. */
 @Timeout(180)
-class FaultToleranceTest {
+class FaultToleranceIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private final TestProcesses processes = new TestProcesses();
 

@@ -1,7 +1,7 @@
 package io.clusterclient.it;
 
-import static io.clusterclient.it.SharedSubscriptionTest.command;
-import static io.clusterclient.it.SharedSubscriptionTest.upstreamLog;
+import static io.clusterclient.it.SharedSubscriptionIT.command;
+import static io.clusterclient.it.SharedSubscriptionIT.upstreamLog;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clusterclient.testing.ChildJvm;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(120)
-class BroadcastTest {
+class BroadcastIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private final TestProcesses processes = new TestProcesses();
 
@@ -52,7 +52,7 @@ class BroadcastTest {
       assertThat(command(publisher, "pub b1 v" + v)).isEqualTo("OK pub b1");
     }
     Deadline.await("six values delivered", WAIT,
-        () -> all.stream().mapToLong(BroadcastTest::pushes).sum() == 6);
+        () -> all.stream().mapToLong(BroadcastIT::pushes).sum() == 6);
     for (TestProcess p : all) {
       assertThat(pushes(p)).as("values delivered to %s", p.name()).isEqualTo(2);
     }

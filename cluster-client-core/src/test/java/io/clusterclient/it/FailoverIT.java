@@ -1,8 +1,8 @@
 package io.clusterclient.it;
 
-import static io.clusterclient.it.SharedSubscriptionTest.WAIT;
-import static io.clusterclient.it.SharedSubscriptionTest.command;
-import static io.clusterclient.it.SharedSubscriptionTest.upstreamLog;
+import static io.clusterclient.it.SharedSubscriptionIT.WAIT;
+import static io.clusterclient.it.SharedSubscriptionIT.command;
+import static io.clusterclient.it.SharedSubscriptionIT.upstreamLog;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clusterclient.testing.Deadline;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** kill -9 of the leader: the others elect a new one, replay, and the users' listeners keep working. */
 @Timeout(240)
-class FailoverTest {
+class FailoverIT {
   private final TestProcesses processes = new TestProcesses();
 
   @AfterEach
@@ -34,7 +34,7 @@ class FailoverTest {
     int port = Ports.free();
     List<TestProcess> all = new ArrayList<>();
     for (int i = 1; i <= 4; i++) {
-      TestProcess p = processes.add(SharedSubscriptionTest.registryProcess("f" + i, port, constructions));
+      TestProcess p = processes.add(SharedSubscriptionIT.registryProcess("f" + i, port, constructions));
       all.add(p);
     }
     TestProcess leader = null;

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(240)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class SharedSubscriptionTest {
+class SharedSubscriptionIT {
   static final Duration WAIT = Duration.ofSeconds(60);
 
   private final TestProcesses processes = new TestProcesses();

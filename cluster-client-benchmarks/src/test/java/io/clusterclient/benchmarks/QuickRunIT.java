@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (Node.js when node and npm are installed) must produce every figure. It checks that figures exist,
  * never how fast anything is: a benchmark is not a test.
  */
-class QuickRunTest {
+class QuickRunIT {
   @TempDir Path dir;
 
   @Test

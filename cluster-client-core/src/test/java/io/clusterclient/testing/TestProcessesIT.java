@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
-class TestProcessesTest {
+class TestProcessesIT {
 
   @Test
   void closesEveryProcessAndIsIdempotent() {

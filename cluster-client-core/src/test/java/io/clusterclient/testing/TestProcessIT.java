@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Runs real child JVMs ({@link EchoMain}) through {@link ChildJvm} and {@link TestProcess}. */
 @Timeout(60)
-class TestProcessTest {
+class TestProcessIT {
   // Generous: two shared cores and JVM start-up; a passing run never waits this long.
   private static final Duration LONG = Duration.ofSeconds(20);
   private static final Duration SHORT = Duration.ofMillis(300);
@@ -244,14 +244,16 @@ class TestProcessTest {
     assertThat(echo.awaitLine("ARGS", LONG)).isEqualTo("ARGS a|b c");
     assertThat(echo.awaitLine("PROP", LONG)).isEqualTo("PROP cc.fixture.key=v1");
     assertThat(echo.awaitLine("ENV", LONG)).isEqualTo("ENV CC_FIXTURE_ENV=e1");
-    // Surefire sets it to paranoid; from an IDE it may be unset, and then the child must not invent one.
+    // Failsafe (like Surefire) sets it to paranoid; from an IDE it may be unset, and then the child must
+    // not invent one.
     assertThat(echo.awaitLine("PROP", LONG))
         .isEqualTo("PROP io.netty.leakDetection.level=" + System.getProperty("io.netty.leakDetection.level"));
   }
 
   @Test
   void childStartsFromAManifestOnlyClasspathJar(TestInfo test, @TempDir Path dir) throws IOException {
-    // Surefire may hand the test JVM only such a jar; build one to show -cp follows its Class-Path.
+    // Failsafe or Surefire may hand the test JVM only such a jar; build one to show -cp follows its
+    // Class-Path.
     String classPath =
         Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
             .map(entry -> Paths.get(entry).toAbsolutePath().toUri().toString())

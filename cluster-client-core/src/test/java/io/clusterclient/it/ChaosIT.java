@@ -1,7 +1,7 @@
 package io.clusterclient.it;
 
-import static io.clusterclient.it.SharedSubscriptionTest.command;
-import static io.clusterclient.it.SharedSubscriptionTest.upstreamLog;
+import static io.clusterclient.it.SharedSubscriptionIT.command;
+import static io.clusterclient.it.SharedSubscriptionIT.upstreamLog;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clusterclient.testing.ChildJvm;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * new real client. At the end: no idempotent call failed, and no call waited past its bound.
  */
 @Timeout(900)
-class ChaosTest {
+class ChaosIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final long RESPONSE_TIMEOUT_MS = 2000;
   /** Waiting for a leader, the call, and its one retry: each bounded by the response timeout. */

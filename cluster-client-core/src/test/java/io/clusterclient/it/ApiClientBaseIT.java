@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(120)
-class ApiClientBaseTest {
+class ApiClientBaseIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private final TestProcesses processes = new TestProcesses();
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
  * npm is missing.
  */
 @Timeout(300)
-class NodeCompatibilityTest {
+class NodeCompatibilityIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static NodeJs node;
 

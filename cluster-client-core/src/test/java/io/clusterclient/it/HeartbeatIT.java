@@ -1,6 +1,6 @@
 package io.clusterclient.it;
 
-import static io.clusterclient.it.SharedSubscriptionTest.command;
+import static io.clusterclient.it.SharedSubscriptionIT.command;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clusterclient.testing.ChildJvm;
@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** Heartbeats every 300 ms: the leader drops followers silent for 900 ms, and only those. */
 @Timeout(120)
-class HeartbeatTest {
+class HeartbeatIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private final TestProcesses processes = new TestProcesses();
 

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(120)
-class MultiWorkerDemoTest {
+class MultiWorkerDemoIT {
   @Test
   void theWorkersKeepOneSessionAndTheirRegistrationsWhenTheLeaderIsKilled() throws Exception {
     MultiWorkerDemo.Summary summary = MultiWorkerDemo.run("--quick");
