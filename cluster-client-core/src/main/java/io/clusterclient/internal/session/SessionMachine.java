@@ -660,8 +660,7 @@ public final class SessionMachine implements SessionContext {
               if (cause instanceof LeaderLostException && retry) {
                 retried.incrementAndGet();
                 // Once the machine has given up the backend that lost it (it may not have yet).
-                CompletableFuture<Void> ended = used[0] != null ? used[0].ended() : ENDED;
-                ended.whenComplete(
+                endedWithin(used[0], deadline).whenComplete(
                     (x, y) ->
                         invokeAsyncOnce(info, args, deadline, new View[1])
                             .whenComplete((v2, e2) -> settle(out, v2, e2)));
@@ -680,6 +679,20 @@ public final class SessionMachine implements SessionContext {
       succeeded.incrementAndGet();
       out.complete(value);
     }
+  }
+
+  /**
+   * Completes when a live view has been given up, or at the deadline, whichever comes first: a
+   * retry then fails at once, as its caller expects, instead of waiting for ever.
+   */
+  private CompletableFuture<Void> endedWithin(View used, long deadline) {
+    if (used == null || used.ended().isDone()) {
+      return ENDED;
+    }
+    CompletableFuture<Void> ended = used.ended().copy();
+    Runnable cancel = loop.schedule(() -> ended.complete(null), deadline - loop.nanoTime());
+    ended.whenComplete((x, y) -> cancel.run());
+    return ended;
   }
 
   /**
