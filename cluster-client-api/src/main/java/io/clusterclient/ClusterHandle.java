@@ -61,6 +61,18 @@ public interface ClusterHandle extends AutoCloseable {
   ClusterMetrics metrics();
 
   /**
+   * Stops remembering a publish: it is no longer replayed to the leaders that come next. Publishes
+   * are remembered by registration key (the compact JSON of {@code reg}), up to {@link
+   * ClusterOptions#maxRememberedPublishes()}; retract those that no longer hold, for example a
+   * provider that stopped serving. This does not undo the publish on the current leader: call your
+   * client's own method for that (an unregister, delegated as a oneway call).
+   *
+   * @param reg the registration, as given to the publish method
+   * @return completes with whether a remembered publish of that key was forgotten
+   */
+  CompletableFuture<Boolean> retractPublish(Object reg);
+
+  /**
    * Adds a listener of role changes and errors, run on a cluster-client worker thread.
    *
    * @param listener the listener

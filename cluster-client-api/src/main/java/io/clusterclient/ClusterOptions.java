@@ -31,6 +31,7 @@ import java.util.function.UnaryOperator;
  *   <tr><td>broadcast</td><td>true</td><td>push each value to every subscribed process (false: one)</td></tr>
  *   <tr><td>subscribeTimeout</td><td>none</td><td>report an error when no first value comes in time</td></tr>
  *   <tr><td>maxFrameLength</td><td>64 MiB</td><td>largest packet accepted; larger ones close the connection</td></tr>
+ *   <tr><td>maxRememberedPublishes</td><td>10,000</td><td>publishes a process remembers for replay</td></tr>
  * </table>
  */
 public final class ClusterOptions {
@@ -49,6 +50,7 @@ public final class ClusterOptions {
   private final boolean broadcast;
   private final Duration subscribeTimeout;
   private final int maxFrameLength;
+  private final int maxRememberedPublishes;
   private final ClusterCodec codec;
   private final Executor callbackExecutor;
 
@@ -76,6 +78,14 @@ public final class ClusterOptions {
     if (maxFrameLength < 1024) {
       throw new ClusterConfigurationException(
           s.origin("maxFrameLength", maxFrameLength) + ", less than the minimum of 1024 bytes");
+    }
+    this.maxRememberedPublishes =
+        b.maxRememberedPublishes != null
+            ? b.maxRememberedPublishes
+            : s.integer("maxRememberedPublishes", 10_000);
+    if (maxRememberedPublishes < 1) {
+      throw new ClusterConfigurationException(
+          s.origin("maxRememberedPublishes", maxRememberedPublishes) + ", not at least 1");
     }
     this.codec = b.codec;
     this.callbackExecutor = b.callbackExecutor;
@@ -118,6 +128,7 @@ public final class ClusterOptions {
     b.broadcast = broadcast;
     b.subscribeTimeout = subscribeTimeout == null ? Duration.ZERO : subscribeTimeout;
     b.maxFrameLength = maxFrameLength;
+    b.maxRememberedPublishes = maxRememberedPublishes;
     b.codec = codec;
     b.callbackExecutor = callbackExecutor;
     return b;
@@ -232,6 +243,17 @@ public final class ClusterOptions {
   }
 
   /**
+   * How many publishes (by registration key) a process remembers to replay to a new leader. A
+   * publish with a new key past this many fails with a {@link ClusterException}; {@link
+   * ClusterHandle#retractPublish(Object)} forgets one.
+   *
+   * @return at least 1; 10,000 by default
+   */
+  public int maxRememberedPublishes() {
+    return maxRememberedPublishes;
+  }
+
+  /**
    * The codec of application objects, or empty for the default plain-JSON codec.
    *
    * @return the codec if one was set
@@ -257,7 +279,8 @@ public final class ClusterOptions {
         + ", connectTimeout=" + connectTimeout + ", responseTimeout=" + responseTimeout
         + ", heartbeatInterval=" + heartbeatInterval + ", checkHeartbeat=" + checkHeartbeat
         + ", broadcast=" + broadcast + ", subscribeTimeout=" + subscribeTimeout
-        + ", maxFrameLength=" + maxFrameLength + "}";
+        + ", maxFrameLength=" + maxFrameLength
+        + ", maxRememberedPublishes=" + maxRememberedPublishes + "}";
   }
 
   private static Duration positive(String option, Duration set, Source s, Duration dflt) {
@@ -288,6 +311,7 @@ public final class ClusterOptions {
     private Boolean broadcast;
     private Duration subscribeTimeout;
     private Integer maxFrameLength;
+    private Integer maxRememberedPublishes;
     private ClusterCodec codec;
     private Executor callbackExecutor;
 
@@ -427,6 +451,18 @@ public final class ClusterOptions {
      */
     public Builder maxFrameLength(int maxFrameLength) {
       this.maxFrameLength = maxFrameLength;
+      return this;
+    }
+
+    /**
+     * How many publishes a process remembers for replay; {@code clusterclient.maxRememberedPublishes}
+     * / {@code CLUSTER_CLIENT_MAX_REMEMBERED_PUBLISHES}, 10,000 by default.
+     *
+     * @param maxRememberedPublishes at least 1
+     * @return this builder
+     */
+    public Builder maxRememberedPublishes(int maxRememberedPublishes) {
+      this.maxRememberedPublishes = maxRememberedPublishes;
       return this;
     }
 

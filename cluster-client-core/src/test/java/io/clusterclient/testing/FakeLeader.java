@@ -22,7 +22,9 @@ public final class FakeLeader implements AutoCloseable {
     /** Keep the connection open. */
     KEEP,
     /** Close the connection right after the answer. */
-    CLOSE_AFTER_REGISTER
+    CLOSE_AFTER_REGISTER,
+    /** Never read from the connection again, as a stalled leader would. */
+    STOP_READING
   }
 
   private final ServerSocket server;
@@ -106,12 +108,17 @@ public final class FakeLeader implements AutoCloseable {
           if (mode == Mode.CLOSE_AFTER_REGISTER) {
             return;
           }
+          while (mode == Mode.STOP_READING && !closed && !s.isClosed()) {
+            Thread.sleep(20);
+          }
         } else if (json.contains("\"heartbeat\"")) {
           write(out, id, timeout, "{\"type\":\"heartbeat_res\"}", "");
         }
       }
     } catch (IOException e) {
       // the follower or the test closed the connection
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       sockets.remove(s);
     }

@@ -35,15 +35,26 @@ public final class NettyElector implements Elector {
     if (session.options().singleMode()) {
       return LeaderChannel.start(session, null, events);
     }
+    return lead(events, true);
+  }
+
+  private CompletableFuture<Backend> lead(BackendEvents events, boolean again) {
     return runtime
         .server(session.port(), port -> LeaderServer.bind(session, port, runtime::removeServer))
         .thenCompose(
             server -> {
               if (server == null) {
-                return CompletableFuture.completedFuture(null);
+                return CompletableFuture.completedFuture(null); // another process holds the port
               }
               session.boundPort(server.port());
-              return LeaderChannel.start(session, server, events);
+              return LeaderChannel.start(session, server, events)
+                  .thenCompose(
+                      b ->
+                          b == null && again
+                              // This runtime's server closed under us (its last name left):
+                              // bind again rather than follow a port that is going away.
+                              ? lead(events, false)
+                              : CompletableFuture.completedFuture(b));
             });
   }
 

@@ -32,6 +32,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -67,6 +68,11 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   /** When the next sweep for expired calls runs ({@code System.nanoTime()}); MAX_VALUE: none. */
   private final AtomicLong nextSweep = new AtomicLong(Long.MAX_VALUE);
   private final int timeoutMillis;
+  /** Calls that wait for the connection to drain, oldest first; touched on the event loop and by senders. */
+  private final java.util.Queue<WaitingWrite> waitingWrites =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final AtomicLong waitingBytes = new AtomicLong();
+  private final long maxWaitingBytes;
   private volatile Channel channel;
   private volatile boolean registered;
   private volatile boolean answered;
@@ -83,6 +89,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     this.options = session.options();
     this.codec = session.codec();
     this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, options.responseTimeout().toMillis());
+    this.maxWaitingBytes = options.maxFrameLength() + (8L << 20);
     this.leader = "leader on 127.0.0.1:" + session.port();
   }
 
@@ -110,6 +117,8 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
             .channel(transport.channelType())
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.ALLOCATOR, io.netty.buffer.PooledByteBufAllocator.DEFAULT)
+            .option(
+                ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(4 << 20, 8 << 20))
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
                 (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
@@ -280,7 +289,29 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       p.future.completeExceptionally(lost(p, e));
       return p.future;
     }
-    ch.writeAndFlush(Packet.request(id, timeout, conn, app))
+    Packet packet = Packet.request(id, timeout, conn, app);
+    if (!ch.isWritable() || waitingWrites.peek() != null) {
+      // The leader does not read as fast as this process writes: the call waits its turn, within
+      // its deadline, and the bytes waiting are bounded.
+      int size = app.readableBytes();
+      if (waitingBytes.addAndGet(size) > maxWaitingBytes && waitingWrites.peek() != null) {
+        waitingBytes.addAndGet(-size);
+        pending.remove(id, p);
+        packet.release();
+        p.future.completeExceptionally(backedUp(p));
+        return p.future;
+      }
+      waitingWrites.add(new WaitingWrite(id, p, packet, size));
+      ch.eventLoop().execute(this::drainWaiting);
+      return p.future;
+    }
+    write(ch, id, p, packet);
+    return p.future;
+  }
+
+  private void write(Channel ch, long id, Pending p, Packet packet) {
+    p.sent = true;
+    ch.writeAndFlush(packet)
         .addListener(
             w -> {
               if (!w.isSuccess() && pending.remove(id, p)) {
@@ -288,7 +319,42 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
                 p.future.completeExceptionally(lost(p, w.cause()));
               }
             });
-    return p.future;
+  }
+
+  /** A call that waits for the connection to drain before it is written. */
+  private record WaitingWrite(long id, Pending pending, Packet packet, int size) {}
+
+  /** Writes the calls that waited, in order, while the connection takes them. On the event loop. */
+  private void drainWaiting() {
+    Channel ch = channel;
+    WaitingWrite w;
+    while ((ch.isWritable() || !ch.isActive()) && (w = waitingWrites.poll()) != null) {
+      waitingBytes.addAndGet(-w.size);
+      if (!ch.isActive() || pending.get(w.id) != w.pending) {
+        w.packet.release(); // timed out, or the connection closed, while it waited
+        if (pending.remove(w.id, w.pending)) {
+          w.pending.future.completeExceptionally(lost(w.pending, closeCause));
+        }
+        continue;
+      }
+      write(ch, w.id, w.pending, w.packet);
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    if (ctx.channel().isWritable()) {
+      drainWaiting();
+    }
+    super.channelWritabilityChanged(ctx);
+  }
+
+  private ClusterException backedUp(Pending p) {
+    return new ClusterException(
+        p.what() + " was not sent: " + leader + " is not reading, and " + waitingBytes.get()
+            + " bytes of calls already wait for the connection to drain (limit " + maxWaitingBytes
+            + " bytes, maxFrameLength + 8 MiB); the leader is overloaded or stalled: slow down, "
+            + "or wait for its calls to be answered");
   }
 
   /**
@@ -375,7 +441,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     }
     int timeoutMillis = millisLeft(deadlineNanos);
     if (timeoutMillis <= 0) {
-      throw timeout(new Pending(info, null, 0), this.timeoutMillis);
+      throw timeout(Pending.sent(info), this.timeoutMillis);
     }
     CompletableFuture<Packet> answer = send(invokeConn(info), encodeArgs(info, args), timeoutMillis, info);
     Packet p;
@@ -388,7 +454,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       // Only when the event loop stalled past the timer; completing the future here makes a later
       // answer fail to complete it, and channelRead0 then releases that answer.
       answer.completeExceptionally(e);
-      throw timeout(new Pending(info, null, timeoutMillis), this.timeoutMillis);
+      throw timeout(Pending.sent(info), this.timeoutMillis);
     } catch (InterruptedException e) {
       answer.thenAccept(Packet::release);
       Thread.currentThread().interrupt();
@@ -403,7 +469,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     CompletableFuture<Packet> answer;
     int timeoutMillis = millisLeft(deadlineNanos);
     if (timeoutMillis <= 0) {
-      out.completeExceptionally(timeout(new Pending(info, null, 0), this.timeoutMillis));
+      out.completeExceptionally(timeout(Pending.sent(info), this.timeoutMillis));
       return out;
     }
     try {
@@ -479,6 +545,12 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       app.release();
       throw lost(new Pending(info, null, timeoutMillis), closeCause);
     }
+    io.netty.channel.ChannelOutboundBuffer buffer = ch.unsafe().outboundBuffer();
+    long unsent = (buffer == null ? 0 : buffer.totalPendingWriteBytes()) + waitingBytes.get();
+    if (!ch.isWritable() && unsent + app.readableBytes() > maxWaitingBytes) {
+      app.release();
+      throw backedUp(new Pending(info, null, timeoutMillis));
+    }
     ch.writeAndFlush(Packet.request(nextId(), timeoutMillis, invokeConn(info), app));
   }
 
@@ -504,6 +576,13 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   }
 
   private ClusterTimeoutException timeout(Pending p, int timeout) {
+    if (!p.sent && p.info != null) {
+      return new ClusterTimeoutException(
+          p.what() + " could not be sent to " + leader + " within responseTimeout " + timeout
+              + " ms: the connection did not drain (the leader is not reading: overloaded or "
+              + "stalled)",
+          Duration.ofMillis(timeout));
+    }
     return new ClusterTimeoutException(
         p.what() + " got no answer from " + leader + " within responseTimeout " + timeout
             + " ms; raise responseTimeout if the call is legitimately slow",
@@ -600,6 +679,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
             closedByUser ? new io.clusterclient.ClusterClosedException(p.what() + " was cancelled: the client was closed") : lost(p, cause));
       }
     }
+    drainWaiting(); // releases what waited for the connection to drain
     super.channelInactive(ctx);
   }
 
@@ -623,6 +703,15 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     final int timeoutMillis;
     final long deadline;
     final CompletableFuture<Packet> future = new CompletableFuture<>();
+    /** Written to the connection, not waiting for it to drain. */
+    volatile boolean sent;
+
+    /** A call that timed out for another reason than a connection that does not drain. */
+    static Pending sent(MethodInfo info) {
+      Pending p = new Pending(info, null, 0);
+      p.sent = true;
+      return p;
+    }
 
     Pending(MethodInfo info, ConnObject conn, int timeoutMillis) {
       this.info = info;

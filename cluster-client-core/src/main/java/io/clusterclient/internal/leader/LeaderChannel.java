@@ -132,7 +132,7 @@ public final class LeaderChannel implements Backend {
     }
     CompletableFuture<Backend> out = new CompletableFuture<>();
     try {
-      session.worker().execute(() -> channel.createReal(out));
+      session.elections().execute(() -> channel.createReal(out));
     } catch (RejectedExecutionException e) {
       channel.close();
       out.completeExceptionally(session.isClosed() ? e : new ClusterException("shutting down", e));
@@ -773,7 +773,7 @@ public final class LeaderChannel implements Backend {
     } else {
       // The real client's close may block: on a worker, never on the session's loop.
       try {
-        worker.execute(
+        session.elections().execute(
             () -> {
               closeReal(real);
               realClosed.complete(null);

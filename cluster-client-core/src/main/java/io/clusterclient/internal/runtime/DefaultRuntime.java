@@ -42,6 +42,7 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
   private final boolean sharedDefault;
   private final Transport transport;
   private final ThreadPoolExecutor worker;
+  private final ThreadPoolExecutor elections;
   private final Map<SessionMachine.Key, SessionMachine> sessions = new HashMap<>(); // guarded by this
   private final Map<Integer, CompletableFuture<LeaderServer>> servers = new HashMap<>(); // this
   private final java.util.Set<SessionMachine> live = new java.util.HashSet<>(); // guarded by this
@@ -55,6 +56,12 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
     this.worker =
         new ThreadPoolExecutor(
             0, settings.workerThreads(), 30, TimeUnit.SECONDS, queue, threads(name + "-worker", false), queue);
+    // The real client's creation and close must not queue behind user callbacks on the workers,
+    // some of which may be waiting for that very election.
+    this.elections =
+        new ThreadPoolExecutor(
+            0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
+            threads(name + "-election", false));
   }
 
   /**
@@ -96,6 +103,11 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
   @Override
   public ExecutorService worker() {
     return worker;
+  }
+
+  @Override
+  public ExecutorService elections() {
+    return elections;
   }
 
   @Override
@@ -243,18 +255,28 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
       closed = true;
       open = new ArrayList<>(live);
     }
+    List<CompletableFuture<Void>> closing = new ArrayList<>();
     for (SessionMachine s : open) {
-      s.closeNow();
+      closing.add(s.closeNow());
     }
-    stopThreads();
+    if (isOwnThread()) {
+      // Called from one of this runtime's threads: the sessions close on threads that must still
+      // run, so the threads stop once they have.
+      CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0]))
+          .whenComplete((x, e) -> stopThreads());
+    } else {
+      stopThreads();
+    }
   }
 
   void stopThreads() {
     closed = true;
     worker.shutdown();
+    elections.shutdown();
     transport.shutdown(!isOwnThread());
     if (!isOwnThread()) {
       try {
+        elections.awaitTermination(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
         if (!worker.awaitTermination(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
           LOG.warn("cluster-client runtime '{}': workers still busy after {} s", name, STOP_WAIT_SECONDS);
         }
@@ -305,14 +327,16 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
       return runtime.join(key, k -> create.apply(runtime));
     }
 
-    synchronized void stopIfUnused(DefaultRuntime runtime) {
-      synchronized (runtime) {
-        if (current != runtime || !runtime.live.isEmpty()) {
-          return;
+    void stopIfUnused(DefaultRuntime runtime) {
+      synchronized (this) {
+        synchronized (runtime) {
+          if (current != runtime || !runtime.live.isEmpty()) {
+            return;
+          }
+          current = null;
         }
-        current = null;
       }
-      runtime.stopThreads();
+      runtime.stopThreads(); // outside the lock: a create meanwhile starts a new runtime at once
     }
   }
 

@@ -158,6 +158,14 @@ public final class ClientInstance extends ProxyDispatcher implements ClusterHand
   }
 
   @Override
+  public CompletableFuture<Boolean> retractPublish(Object reg) {
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(session.closedException());
+    }
+    return session.retractPublish(Objects.requireNonNull(reg, "reg"));
+  }
+
+  @Override
   public void addListener(ClusterListener listener) {
     addListener(listener, session.callbackExecutor());
   }
@@ -176,9 +184,11 @@ public final class ClientInstance extends ProxyDispatcher implements ClusterHand
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      // Released first: when this is the last instance, its listeners hear CLOSED.
-      session.release();
-      session.removeListener(this, null);
+      // Released first: when this is the last instance, its listeners hear CLOSED (the session
+      // drops every listener itself once it has told them).
+      if (!session.release()) {
+        session.removeListener(this, null);
+      }
     }
   }
 

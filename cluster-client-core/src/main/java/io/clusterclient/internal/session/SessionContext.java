@@ -41,6 +41,9 @@ public interface SessionContext {
   /** @return runs real client calls and other work that may block */
   Executor worker();
 
+  /** @return runs the real client's creation and close: never queued behind user callbacks */
+  Executor elections();
+
   /** @return runs asynchronous results and callbacks; never an I/O thread */
   Executor callbackExecutor();
 

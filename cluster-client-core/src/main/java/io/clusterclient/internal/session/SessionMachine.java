@@ -153,6 +153,12 @@ public final class SessionMachine implements SessionContext {
     Executor worker();
 
     /**
+     * @return runs the real client's creation and close and other slow work of an election:
+     *     never queued behind user callbacks on the workers
+     */
+    Executor elections();
+
+    /**
      * Forgets a session whose last instance closed.
      *
      * @param session the session
@@ -195,6 +201,7 @@ public final class SessionMachine implements SessionContext {
   private final EventLoop eventLoop;
   private final SessionLoop loop;
   private final Executor worker;
+  private final Executor electionWork;
   private final Executor callbackExecutor;
   private final Subscriptions subscriptions;
   private final CopyOnWriteArrayList<ListenerRegistration> listeners = new CopyOnWriteArrayList<>();
@@ -220,8 +227,11 @@ public final class SessionMachine implements SessionContext {
   private CompletableFuture<Backend> inFlight = CompletableFuture.completedFuture(null);
   private boolean inFlightFollows;
   private boolean warmedUp;
-  /** Keys the current backend has been told about. */
-  private final Map<String, JsonNode> told = new HashMap<>();
+  /** What the current backend has been told about, by key. */
+  private final Map<String, Subscriptions.Registration> told = new HashMap<>();
+  /** The keys of {@link #published}, readable from any thread, to bound it on the caller's. */
+  private final java.util.Set<String> remembered =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** What this process published, by key, in the order of the latest publish of each key. */
   private final LinkedHashMap<String, Published> published = new LinkedHashMap<>();
 
@@ -254,23 +264,35 @@ public final class SessionMachine implements SessionContext {
     this.eventLoop = host.nextLoop();
     this.loop = loop != null ? loop : SessionLoop.of(eventLoop);
     this.worker = host.worker();
+    Executor chosen = options.callbackExecutor().orElse(worker);
     this.callbackExecutor =
-        options
-            .callbackExecutor()
-            .<Executor>map(
-                user ->
-                    task -> {
-                      try {
-                        user.execute(task);
-                      } catch (java.util.concurrent.RejectedExecutionException e) {
-                        // Never dropped, never on an I/O thread: the library's workers take it.
-                        worker.execute(task);
-                      }
-                    })
-            .orElse(worker);
+        task -> {
+          try {
+            chosen.execute(task);
+          } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Never dropped, never on an I/O thread: the library's workers take it, or, while
+            // the runtime shuts down, a thread of its own.
+            lateCallback(chosen == worker ? null : worker, task);
+          }
+        };
     this.port = key.port();
+    this.electionWork = host.elections();
     this.subscriptions = new Subscriptions(codec, callbackExecutor, this::reportError);
     this.view = new View(Phase.ELECTING, 0, null, new CompletableFuture<>(), null);
+  }
+
+  private static void lateCallback(Executor worker, Runnable task) {
+    if (worker != null) {
+      try {
+        worker.execute(task);
+        return;
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // shut down as well
+      }
+    }
+    Thread t = new Thread(task, "cluster-client-late-callback");
+    t.setDaemon(true);
+    t.start();
   }
 
   // ---- references ----
@@ -291,14 +313,17 @@ public final class SessionMachine implements SessionContext {
   /**
    * Drops one instance; the last one leaves the cluster. Waits (bounded) until the port is free and
    * the real client closed, unless called from a runtime thread.
+   *
+   * @return whether this closed the session
    */
-  public void release() {
+  public boolean release() {
     synchronized (this) {
       if (closing || --refs > 0) {
-        return;
+        return false;
       }
     }
     closeNow();
+    return true;
   }
 
   /**
@@ -306,28 +331,34 @@ public final class SessionMachine implements SessionContext {
    * on a {@code create} of the same key makes a new session. Waits (bounded) until the backend is
    * closed, unless called from a thread of the runtime, which must not wait for its own work.
    */
-  public void closeNow() {
+  public CompletableFuture<Void> closeNow() {
     synchronized (this) {
       if (closing) {
-        return;
+        return closed;
       }
       closing = true;
     }
-    closed.whenComplete((x, e) -> host.remove(this));
     try {
       loop.execute(this::onClose);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       onClose(); // the loop is gone already: nothing else runs on it
     }
-    if (!host.isOwnThread() && !loop.inLoop()) {
-      try {
-        closed.get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (ExecutionException | TimeoutException e) {
-        LOG.warn("[cluster-client:{}] closing took more than {} s; going on", name(), CLOSE_WAIT_SECONDS);
-      }
+    if (host.isOwnThread() || loop.inLoop()) {
+      // A thread of the runtime cannot wait for the runtime's own work.
+      closed.whenComplete((x, e) -> host.remove(this));
+      return closed;
     }
+    try {
+      closed.get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("[cluster-client:{}] closing took more than {} s; going on", name(), CLOSE_WAIT_SECONDS);
+    }
+    // On this thread, which may wait: if this was the default runtime's last session, its threads
+    // are stopped and waited for here.
+    host.remove(this);
+    return closed;
   }
 
   /**
@@ -472,13 +503,14 @@ public final class SessionMachine implements SessionContext {
     if (lostEarly == e) {
       // Its connection closed before this result came: as if lost right after.
       b.close();
+      startRound();
       attempt();
       return;
     }
     told.clear();
     // Before the gate opens: the new leader gets every subscription, then every publish.
     for (Subscriptions.Registration r : subscriptions.all()) {
-      tell(b, r.key(), r.reg());
+      tell(b, r);
     }
     for (Published p : published.values()) {
       try {
@@ -495,14 +527,14 @@ public final class SessionMachine implements SessionContext {
     gate.complete(b);
     if (phase == Phase.FOLLOWING && !warmedUp) {
       warmedUp = true;
-      worker.execute(() -> host.warmUp(this));
+      host.elections().execute(() -> host.warmUp(this));
     }
   }
 
-  private void tell(Backend b, String k, JsonNode reg) {
+  private void tell(Backend b, Subscriptions.Registration r) {
     try {
-      b.subscribe(k, reg);
-      told.put(k, reg);
+      b.subscribe(r.key(), r.reg());
+      told.put(r.key(), r);
     } catch (RuntimeException ex) {
       reportError(ex);
     }
@@ -578,6 +610,7 @@ public final class SessionMachine implements SessionContext {
     listeners.clear();
     told.clear();
     published.clear();
+    remembered.clear();
     // Done when the backend is closed, and so is whatever the attempt under way brings: the
     // runtime may stop its threads right after, and must leave no socket bound behind.
     Backend b = v.backend();
@@ -632,7 +665,7 @@ public final class SessionMachine implements SessionContext {
       try {
         result = v.backend().invokeSync(info, args, deadline);
       } catch (LeaderLostException e) {
-        if (!info.isIdempotent()) {
+        if (!info.isIdempotent() || !lostByFollower(v)) {
           throw e;
         }
         // The connection closed with the call in flight: once more, to the next leader, within
@@ -657,13 +690,15 @@ public final class SessionMachine implements SessionContext {
         .whenComplete(
             (v, e) -> {
               Throwable cause = e == null ? null : RemoteErrors.unwrap(e);
-              if (cause instanceof LeaderLostException && retry) {
+              if (cause instanceof LeaderLostException && retry && lostByFollower(used[0])) {
                 retried.incrementAndGet();
-                // Once the machine has given up the backend that lost it (it may not have yet).
-                endedWithin(used[0], deadline).whenComplete(
+                // Once the machine has given up the backend that lost it (it may not have yet);
+                // never on the loop, which completes that wait.
+                endedWithin(used[0], deadline).whenCompleteAsync(
                     (x, y) ->
                         invokeAsyncOnce(info, args, deadline, new View[1])
-                            .whenComplete((v2, e2) -> settle(out, v2, e2)));
+                            .whenComplete((v2, e2) -> settle(out, v2, e2)),
+                    callbackExecutor);
               } else {
                 settle(out, v, e);
               }
@@ -679,6 +714,15 @@ public final class SessionMachine implements SessionContext {
       succeeded.incrementAndGet();
       out.complete(value);
     }
+  }
+
+  /**
+   * Whether a {@link LeaderLostException} means the connection to the leader was lost: only a
+   * follower's connection loses calls. One thrown by this process's own real client (a nested
+   * cluster client, say) is its answer, not a loss, and is not retried here.
+   */
+  private static boolean lostByFollower(View used) {
+    return used == null || used.phase() == Phase.FOLLOWING;
   }
 
   /**
@@ -749,16 +793,21 @@ public final class SessionMachine implements SessionContext {
     } catch (Throwable t) {
       throw new ClusterException(t.getMessage(), t);
     }
-    b.invokeOneway(info, args);
+    if (b.role() == Role.LEADER) {
+      // Through the loop, as publishes go: a oneway made after a publish never overtakes it.
+      post(() -> b.invokeOneway(info, args), null);
+    } else {
+      b.invokeOneway(info, args); // the connection's writes keep their order on the same loop
+    }
   }
 
   void subscribe(MethodInfo info, Object[] args) {
     JsonNode reg = Regs.toTree(args[0], info.parameterTypes()[0]);
     String k = Keys.subscriptionKey(reg);
-    subscriptions.add(k, reg, info, args[1]);
+    boolean first = subscriptions.add(k, reg, info, args[1]);
     post(() -> syncKey(k), null);
     Duration limit = options.subscribeTimeout().orElse(null);
-    if (limit != null) {
+    if (limit != null && first) {
       loop.schedule(
           () -> {
             if (view.phase() != Phase.CLOSED && !subscriptions.hasValueOrGone(k)) {
@@ -784,25 +833,86 @@ public final class SessionMachine implements SessionContext {
     if (b == null) {
       return; // the next backend is told everything when it comes
     }
-    JsonNode wanted = subscriptions.wanted(k);
-    JsonNode had = told.get(k);
-    if (wanted != null && had == null) {
-      tell(b, k, wanted);
-    } else if (wanted == null && had != null) {
+    Subscriptions.Registration wanted = subscriptions.wanted(k);
+    Subscriptions.Registration had = told.get(k);
+    if (had != null && (wanted == null || wanted.token() != had.token())) {
+      // Unsubscribed, and maybe subscribed again since: the leader hears both, in order, so that
+      // the new listeners get the latest value.
       told.remove(k);
       try {
-        b.unsubscribe(k, had);
+        b.unsubscribe(k, had.reg());
       } catch (RuntimeException e) {
         reportError(e);
       }
+      had = null;
+    }
+    if (wanted != null && had == null) {
+      tell(b, wanted);
     }
   }
 
   void publish(MethodInfo info, Object[] args) {
     String k = Keys.subscriptionKey(Regs.toTree(args[0], info.parameterTypes()[0]));
-    // Encoded here, on the caller's thread: the loop never runs the codec on user objects.
-    Published p = Published.encode(k, info, args, codec);
+    // Bounded on the caller's thread, so that the caller hears it; a few concurrent publishes of
+    // new keys may pass the bound together, never more.
+    boolean added = remembered.add(k);
+    if (added && remembered.size() > options.maxRememberedPublishes()) {
+      remembered.remove(k);
+      throw new ClusterException(
+          info.description() + " cannot be remembered for replay: this process already remembers "
+              + options.maxRememberedPublishes() + " publishes of '" + name() + "' (option "
+              + "maxRememberedPublishes); retract those that no longer hold with "
+              + "ClusterHandle.retractPublish(reg), or raise the option");
+    }
+    Published p;
+    try {
+      // Encoded here, on the caller's thread: the loop never runs the codec on user objects.
+      p = Published.encode(k, info, args, codec);
+    } catch (RuntimeException e) {
+      if (added) {
+        remembered.remove(k);
+      }
+      throw e;
+    }
     post(() -> onPublish(p), null);
+  }
+
+  /**
+   * Forgets a remembered publish, so that no later leader is sent it.
+   *
+   * @param reg the registration given to the publish method
+   * @return completes with whether one was forgotten
+   */
+  CompletableFuture<Boolean> retractPublish(Object reg) {
+    List<MethodInfo> publishers = table.ofKind(io.clusterclient.DelegateType.PUBLISH);
+    if (publishers.isEmpty()) {
+      return CompletableFuture.failedFuture(new ClusterConfigurationException(
+          table.type().getName() + " has no method delegated as PUBLISH: there is nothing to retract"));
+    }
+    MethodInfo info = publishers.get(0);
+    for (MethodInfo m : publishers) {
+      if (m.method().getParameterTypes()[0].isInstance(reg)) {
+        info = m;
+        break;
+      }
+    }
+    if (view.phase() == Phase.CLOSED) {
+      return CompletableFuture.failedFuture(closedException());
+    }
+    String k = Keys.subscriptionKey(Regs.toTree(reg, info.parameterTypes()[0]));
+    CompletableFuture<Boolean> out = new CompletableFuture<>();
+    try {
+      loop.execute(
+          () -> {
+            remembered.remove(k);
+            boolean forgotten = published.remove(k) != null;
+            // Dependents must not run on the session's loop.
+            callbackExecutor.execute(() -> out.complete(forgotten));
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      out.completeExceptionally(closedException());
+    }
+    return out;
   }
 
   private void onPublish(Published p) {
@@ -811,6 +921,7 @@ public final class SessionMachine implements SessionContext {
     }
     published.remove(p.key()); // re-inserted last: replay keeps the order of the latest publishes
     published.put(p.key(), p);
+    remembered.add(p.key()); // a retract that ran between the caller's check and here
     Backend b = view.backend();
     if (b != null) {
       try {
@@ -937,15 +1048,21 @@ public final class SessionMachine implements SessionContext {
   /** @return completes when the session is next live; fails when the round fails or on close */
   CompletableFuture<Void> ready() {
     CompletableFuture<Void> out = new CompletableFuture<>();
-    view.gate()
-        .whenComplete(
-            (b, e) -> {
-              if (e != null) {
-                out.completeExceptionally(e instanceof CompletionException ? e.getCause() : e);
-              } else {
-                out.complete(null);
-              }
-            });
+    java.util.function.BiConsumer<Backend, Throwable> settle =
+        (b, e) -> {
+          if (e != null) {
+            out.completeExceptionally(e instanceof CompletionException ? e.getCause() : e);
+          } else {
+            out.complete(null);
+          }
+        };
+    CompletableFuture<Backend> gate = view.gate();
+    if (gate.isDone()) {
+      gate.whenComplete(settle); // on the caller's thread
+    } else {
+      // The gate opens on the session's loop: dependents of ready() must never run there.
+      gate.whenCompleteAsync(settle, callbackExecutor);
+    }
     return out;
   }
 
@@ -1021,6 +1138,11 @@ public final class SessionMachine implements SessionContext {
   @Override
   public Executor callbackExecutor() {
     return callbackExecutor;
+  }
+
+  @Override
+  public Executor elections() {
+    return electionWork;
   }
 
   @Override

@@ -51,8 +51,15 @@ final class Subscriptions {
 
   private record Entry(Object listener, ListenerType type) {}
 
-  /** A key and its registration, as the leader must be told. */
-  record Registration(String key, JsonNode reg) {}
+  /**
+   * A key and its registration, as the leader must be told.
+   *
+   * @param key the registration key
+   * @param reg the registration
+   * @param token the identity of this subscription of the key: a key unsubscribed and subscribed
+   *     again gets a new one, so that the leader is told again (and pushes the latest value)
+   */
+  record Registration(String key, JsonNode reg, Object token) {}
 
   /**
    * Adds a listener, and hands it the latest value of its key if there is one.
@@ -61,13 +68,16 @@ final class Subscriptions {
    * @param reg the registration
    * @param info the subscribe method
    * @param listener the listener
+   * @return whether it is the first listener of its key
    */
-  void add(String key, JsonNode reg, MethodInfo info, Object listener) {
+  boolean add(String key, JsonNode reg, MethodInfo info, Object listener) {
     Entry entry = new Entry(listener, info.listener());
+    boolean[] first = new boolean[1];
     topics.compute(
         key,
         (k, topic) -> {
           Topic t = topic != null ? topic : new Topic(key, reg);
+          first[0] = topic == null;
           // Under the topic's monitor, as push: a new listener never gets an older value after a
           // newer one.
           synchronized (t) {
@@ -78,6 +88,7 @@ final class Subscriptions {
           }
           return t;
         });
+    return first[0];
   }
 
   /**
@@ -103,16 +114,16 @@ final class Subscriptions {
    * @param key a registration key
    * @return the registration while some listener of this process wants its values, else null
    */
-  JsonNode wanted(String key) {
+  Registration wanted(String key) {
     Topic t = topics.get(key);
-    return t == null ? null : t.reg;
+    return t == null ? null : new Registration(t.key, t.reg, t);
   }
 
   /** @return every key some listener wants, to tell a new leader */
   List<Registration> all() {
     List<Registration> out = new ArrayList<>();
     for (Topic t : topics.values()) {
-      out.add(new Registration(t.key, t.reg));
+      out.add(new Registration(t.key, t.reg, t));
     }
     return out;
   }

@@ -380,6 +380,11 @@ class ProxyFactoryTest {
   /** A handle that only identifies itself. */
   private static final class FixedHandle implements ClusterHandle {
     @Override
+    public java.util.concurrent.CompletableFuture<Boolean> retractPublish(Object reg) {
+      return java.util.concurrent.CompletableFuture.completedFuture(false);
+    }
+
+    @Override
     public String name() {
       return "fixed";
     }

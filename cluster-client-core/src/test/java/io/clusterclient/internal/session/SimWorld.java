@@ -387,6 +387,11 @@ final class SimWorld {
     }
 
     @Override
+    public Executor elections() {
+      return workers();
+    }
+
+    @Override
     public void remove(SessionMachine session) {}
 
     @Override
