@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.clusterclient.it.Ports;
 import io.clusterclient.testing.FakeLeader;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -130,7 +128,7 @@ class BoundedMemoryTest {
 
   @Test
   void rememberedPublishesAreBoundedAndARetractedOneIsNotReplayed() throws Exception {
-    int port = freePort();
+    int port = Ports.free();
     ClusterOptions options =
         ClusterOptions.builder().name("bounded-publishes").port(port).maxRememberedPublishes(2).build();
     ClusterRuntime leaderRuntime = runtime();
@@ -203,11 +201,5 @@ class BoundedMemoryTest {
         .as("calls that waited their turn and timed out say they were never sent")
         .anySatisfy(e -> assertThat(e).isInstanceOf(ClusterTimeoutException.class)
             .hasMessageContaining("could not be sent"));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
-      return s.getLocalPort();
-    }
   }
 }

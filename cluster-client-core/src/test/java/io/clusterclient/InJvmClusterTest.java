@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import io.clusterclient.it.Ports;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,7 +108,7 @@ class InJvmClusterTest {
 
   @Test
   void aLeaderAndTwoFollowersInOneJvmElectCallSubscribeSurviveTheLeaderAndClose() throws Exception {
-    int port = freePort();
+    int port = Ports.free();
     Board leader = board(runtime("r1"), port, "r1");
     ClusterClient.handle(leader).ready().get(20, TimeUnit.SECONDS);
     assertThat(ClusterClient.handle(leader).role()).isEqualTo(Role.LEADER);
@@ -174,11 +172,5 @@ class InJvmClusterTest {
     await().atMost(WAIT).until(() -> Thread.getAllStackTraces().keySet().stream()
         .noneMatch(t -> t.getName().startsWith("r1-") || t.getName().startsWith("r2-")
             || t.getName().startsWith("r3-")));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -3,9 +3,7 @@ package io.clusterclient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import io.clusterclient.it.Ports;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,7 +127,7 @@ class SessionEdgesTest {
 
   @Test
   void aKeyUnsubscribedAndSubscribedAgainAtOnceGetsTheCurrentValue() throws Exception {
-    int port = freePort();
+    int port = Ports.free();
     ClusterOptions options = ClusterOptions.builder().name("resubscribe").port(port).build();
     Board leader = board(runtime(), options);
     ClusterClient.handle(leader).ready().get(10, TimeUnit.SECONDS);
@@ -146,12 +144,6 @@ class SessionEdgesTest {
       follower.subscribe(new Topic("news"), second::add);
       await().atMost(Duration.ofSeconds(10)).until(() -> second.contains("v1"));
       follower.unsubscribe(new Topic("news"), null);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
-      return s.getLocalPort();
     }
   }
 }

@@ -3,10 +3,8 @@ package io.clusterclient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.clusterclient.it.Ports;
 import io.clusterclient.testing.FakeLeader;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,7 +115,7 @@ class SessionRacesTest {
    */
   @Test
   void closeThenCreateOfTheSameNameAtOnceBecomesReady() throws Exception {
-    int port = freePort();
+    int port = Ports.free();
     for (int i = 0; i < 20; i++) {
       Echo first = create(port);
       ClusterClient.handle(first).close();
@@ -173,11 +171,5 @@ class SessionRacesTest {
     assertThat(publishing).isNotDone();
     reg.release.countDown();
     publishing.get(15, TimeUnit.SECONDS);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -12,7 +12,6 @@ import io.clusterclient.internal.session.SimWorld.SimProcess;
 import io.clusterclient.spi.ClientSpec;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -395,10 +394,5 @@ class SessionSimulationTest {
           .map(p -> p.id + ":" + p.machine.phase()).collect(Collectors.joining(",")));
     }
     return out;
-  }
-
-  @SuppressWarnings("unused")
-  private static Set<String> keys(Set<String> s) {
-    return new HashSet<>(s);
   }
 }
