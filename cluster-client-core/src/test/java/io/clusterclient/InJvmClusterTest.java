@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.clusterclient.it.Ports;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -172,5 +173,54 @@ class InJvmClusterTest {
     await().atMost(WAIT).until(() -> Thread.getAllStackTraces().keySet().stream()
         .noneMatch(t -> t.getName().startsWith("r1-") || t.getName().startsWith("r2-")
             || t.getName().startsWith("r3-")));
+  }
+
+  /** Records which threads decode results of type {@code Integer}. */
+  static final class WatchingCodec implements ClusterCodec {
+    final com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    final List<String> integerDecoders = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void encode(Object value, java.lang.reflect.Type type, java.io.OutputStream out)
+        throws IOException {
+      mapper.writerFor(mapper.constructType(type)).writeValue(out, value);
+    }
+
+    @Override
+    public Object decode(java.io.InputStream in, java.lang.reflect.Type type) throws IOException {
+      if (type == Integer.class) {
+        integerDecoders.add(Thread.currentThread().getName());
+      }
+      return mapper.readerFor(mapper.constructType(type)).readValue(in);
+    }
+  }
+
+  /**
+   * A caller blocked on an asynchronous call's future reads the answer itself, as a synchronous
+   * caller does, instead of waiting for a worker to hand it over; callbacks still never run on an
+   * I/O thread.
+   */
+  @Test
+  void aCallerBlockedOnAnAsyncCallReadsTheAnswerOnItsOwnThread() throws Exception {
+    int port = Ports.free();
+    WatchingCodec codec = new WatchingCodec();
+    ClusterOptions options = ClusterOptions.builder().name("board").port(port).codec(codec).build();
+    Board leader = ClusterClient.of(Board.class).runtime(runtime("a1")).options(options)
+        .create(() -> new RealBoard("a1"));
+    ClusterClient.handle(leader).ready().get(20, TimeUnit.SECONDS);
+    Board follower = ClusterClient.of(Board.class).runtime(runtime("a2")).options(options)
+        .create(() -> new RealBoard("a2"));
+    ClusterClient.handle(follower).ready().get(20, TimeUnit.SECONDS);
+
+    for (int i = 0; i < 20; i++) {
+      assertThat(follower.add(i, 1).get(10, TimeUnit.SECONDS)).isEqualTo(i + 1);
+    }
+    assertThat(codec.integerDecoders).hasSize(20);
+    assertThat(codec.integerDecoders).contains(Thread.currentThread().getName());
+    assertThat(codec.integerDecoders).noneMatch(t -> t.contains("-io-"));
+
+    String callbackThread = follower.add(1, 2).thenApply(v -> Thread.currentThread().getName())
+        .get(10, TimeUnit.SECONDS);
+    assertThat(callbackThread).doesNotContain("-io-");
   }
 }

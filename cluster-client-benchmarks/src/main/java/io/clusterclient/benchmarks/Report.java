@@ -52,6 +52,19 @@ final class Report {
         new Bar("<= 1.2x raw", r -> ratioAtMost(r, "a.p50", Impl.RAW, 1.2))));
     rows.add(new Row("a.p99", a, "p99 latency", "us", false, null));
     rows.add(new Row("a.cps", a, "calls/s", "1/s", true, null));
+    String aa = "(a) the same, CompletableFuture method, get() at once (Node.js: as (a))";
+    rows.add(new Row("a.async.p50", aa, "p50 latency", "us", false,
+        new Bar("<= 1.1x ours sync, <= Node.js", r -> {
+          Figure async = r.get("a.async.p50", Impl.OURS);
+          Figure sync = r.get("a.p50", Impl.OURS);
+          Figure node = r.get("a.p50", Impl.NODE);
+          if (async == null || sync == null) {
+            return null;
+          }
+          boolean ok = async.median() <= 1.1 * sync.median();
+          return node == null ? ok : ok && async.median() <= node.median() && sync.median() <= node.median();
+        })));
+    rows.add(new Row("a.async.p99", aa, "p99 latency", "us", false, null));
     rows.add(new Row("b.cps", b, "calls/s", "1/s", true,
         new Bar(">= 0.75x raw", r -> ratioAtLeast(r, "b.cps", Impl.RAW, 0.75))));
     rows.add(new Row("c.cps", c, "aggregate calls/s", "1/s", true,

@@ -45,7 +45,7 @@ class QuickRunIT {
       }
     }
     assertThat(missing).as("figures missing; notes: %s", root.path("notes")).isEmpty();
-    assertThat(root.path("rows")).hasSize(20);
+    assertThat(root.path("rows")).hasSize(22);
     assertThat(root.path("jmh")).as("JMH results").isNotEmpty();
     assertThat(root.path("details").path("clock.ours").path("shared").asBoolean())
         .as("System.nanoTime() is one clock for every process of the host")

@@ -192,11 +192,13 @@ final class Workloads {
 
   private ObjectNode sequential(JsonNode cmd) throws Exception {
     Schedule s = Schedule.of(cmd);
+    // The CompletableFuture method, waited for at once, beside the synchronous one.
+    boolean async = cmd.path("async").asBoolean(false);
     s.awaitStart();
     long errors = 0;
     while (System.nanoTime() < s.warmupEnd) {
       try {
-        target.echo(PAYLOAD_64);
+        echoOnce(async);
       } catch (Exception e) {
         errors++;
       }
@@ -211,7 +213,7 @@ final class Workloads {
       while (last < end) {
         long t = last;
         try {
-          target.echo(PAYLOAD_64);
+          echoOnce(async);
         } catch (Exception e) {
           errors++;
         }
@@ -234,6 +236,14 @@ final class Workloads {
     ObjectNode out = json.createObjectNode();
     out.set("rounds", rounds);
     return out.put("errors", errors);
+  }
+
+  private void echoOnce(boolean async) throws Exception {
+    if (async) {
+      target.echoAsync(PAYLOAD_64).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } else {
+      target.echo(PAYLOAD_64);
+    }
   }
 
   static long percentile(long[] sorted, double p) {

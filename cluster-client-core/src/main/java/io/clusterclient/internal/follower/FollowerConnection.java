@@ -8,6 +8,7 @@ import io.clusterclient.ClusterTimeoutException;
 import io.clusterclient.LeaderLostException;
 import io.clusterclient.ProtocolException;
 import io.clusterclient.Role;
+import io.clusterclient.internal.CallbackFuture;
 import io.clusterclient.internal.codec.RemoteErrors;
 import io.clusterclient.internal.codec.Values;
 import io.clusterclient.internal.protocol.ConnObject;
@@ -465,7 +466,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
 
   @Override
   public CompletableFuture<Object> invokeAsync(MethodInfo info, Object[] args, long deadlineNanos) {
-    CompletableFuture<Object> out = new CompletableFuture<>();
+    CallbackFuture<Object> out = new CallbackFuture<>(session.callbackExecutor());
     CompletableFuture<Packet> answer;
     int timeoutMillis = millisLeft(deadlineNanos);
     if (timeoutMillis <= 0) {
@@ -478,22 +479,76 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       out.completeExceptionally(e);
       return out;
     }
-    // handleAsync, not thenApplyAsync: a failed stage would complete dependents on the I/O thread.
-    answer.handleAsync(
-        (p, e) -> {
-          if (e != null) {
-            out.completeExceptionally(e);
-            return null;
-          }
-          try {
-            out.complete(result(info, p));
-          } catch (Throwable t) {
-            out.completeExceptionally(t);
-          }
-          return null;
-        },
-        session.callbackExecutor());
+    new AsyncAnswer(info, answer, out).arm();
     return out;
+  }
+
+  /**
+   * Turns the answer of an asynchronous call into its result, once, on a thread that may run the
+   * codec: the caller's, when it is blocked in {@code get()} or {@code join()} (it wakes as the
+   * answer arrives, as a synchronous caller does), else a callback thread. Never the I/O thread,
+   * which only completes {@code answer}.
+   */
+  private final class AsyncAnswer implements CallbackFuture.Helper {
+    private final MethodInfo info;
+    private final CompletableFuture<Packet> answer;
+    private final CallbackFuture<Object> out;
+    private final java.util.concurrent.atomic.AtomicInteger waiting =
+        new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean settled =
+        new java.util.concurrent.atomic.AtomicBoolean();
+
+    AsyncAnswer(MethodInfo info, CompletableFuture<Packet> answer, CallbackFuture<Object> out) {
+      this.info = info;
+      this.answer = answer;
+      this.out = out;
+    }
+
+    void arm() {
+      out.helpWith(this);
+      answer.whenComplete(
+          (p, e) -> {
+            // The answer is set before waiting is read, and a helper counts itself before it reads
+            // the answer: one of the two always settles.
+            if (waiting.get() == 0) {
+              session.callbackExecutor().execute(this::settle);
+            }
+          });
+    }
+
+    @Override
+    public void help(long deadlineNanos) {
+      waiting.incrementAndGet();
+      try {
+        long left = deadlineNanos - System.nanoTime();
+        answer.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException | java.util.concurrent.CancellationException e) {
+        // settled below if the answer came, else left to the callback
+      } finally {
+        waiting.decrementAndGet();
+      }
+      settle();
+    }
+
+    private void settle() {
+      if (!answer.isDone() || !settled.compareAndSet(false, true)) {
+        return;
+      }
+      Packet p;
+      try {
+        p = answer.join();
+      } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+        out.completeExceptionally(e instanceof java.util.concurrent.CompletionException ? e.getCause() : e);
+        return;
+      }
+      try {
+        out.complete(result(info, p));
+      } catch (Throwable t) {
+        out.completeExceptionally(t);
+      }
+    }
   }
 
   /** What is left of a call's deadline, in whole milliseconds, rounded up; 0 when past. */

@@ -14,6 +14,7 @@ import io.clusterclient.LeaderLostException;
 import io.clusterclient.LeaderUnresponsiveException;
 import io.clusterclient.RealClientFactory;
 import io.clusterclient.Role;
+import io.clusterclient.internal.CallbackFuture;
 import io.clusterclient.internal.SerialExecutor;
 import io.clusterclient.internal.codec.Regs;
 import io.clusterclient.internal.codec.RemoteErrors;
@@ -684,26 +685,50 @@ public final class SessionMachine implements SessionContext {
 
   private CompletableFuture<Object> invokeAsync(
       MethodInfo info, Object[] args, long deadline, boolean retry) {
-    CompletableFuture<Object> out = new CompletableFuture<>();
+    CallbackFuture<Object> out = new CallbackFuture<>(callbackExecutor);
     View[] used = new View[1];
-    invokeAsyncOnce(info, args, deadline, used)
-        .whenComplete(
-            (v, e) -> {
-              Throwable cause = e == null ? null : RemoteErrors.unwrap(e);
-              if (cause instanceof LeaderLostException && retry && lostByFollower(used[0])) {
-                retried.incrementAndGet();
-                // Once the machine has given up the backend that lost it (it may not have yet);
-                // never on the loop, which completes that wait.
-                endedWithin(used[0], deadline).whenCompleteAsync(
-                    (x, y) ->
-                        invokeAsyncOnce(info, args, deadline, new View[1])
-                            .whenComplete((v2, e2) -> settle(out, v2, e2)),
-                    callbackExecutor);
-              } else {
-                settle(out, v, e);
-              }
-            });
+    CompletableFuture<Object> first = invokeAsyncOnce(info, args, deadline, used);
+    out.helpWith(d -> help(first, d));
+    whenDone(
+        first,
+        (v, e) -> {
+          Throwable cause = e == null ? null : RemoteErrors.unwrap(e);
+          if (cause instanceof LeaderLostException && retry && lostByFollower(used[0])) {
+            retried.incrementAndGet();
+            // Once the machine has given up the backend that lost it (it may not have yet);
+            // never on the loop, which completes that wait.
+            endedWithin(used[0], deadline).whenCompleteAsync(
+                (x, y) -> {
+                  CompletableFuture<Object> again = invokeAsyncOnce(info, args, deadline, new View[1]);
+                  out.helpWith(d -> help(again, d));
+                  whenDone(again, (v2, e2) -> settle(out, v2, e2));
+                },
+                callbackExecutor);
+          } else {
+            settle(out, v, e);
+          }
+        });
     return out;
+  }
+
+  /**
+   * Runs the library's own bookkeeping when a call's future completes, on the thread that completes
+   * it: a caller blocked in {@code get()} completes the outer future itself, with no hand-off.
+   */
+  private static void whenDone(
+      CompletableFuture<Object> f, java.util.function.BiConsumer<Object, Throwable> action) {
+    if (f instanceof CallbackFuture<Object> cf) {
+      cf.onComplete(action);
+    } else {
+      f.whenComplete(action);
+    }
+  }
+
+  /** What a caller blocked on the outer future does first: help the inner one complete. */
+  private static void help(CompletableFuture<Object> inner, long deadlineNanos) {
+    if (inner instanceof CallbackFuture<Object> cf) {
+      cf.help(deadlineNanos);
+    }
   }
 
   private void settle(CompletableFuture<Object> out, Object value, Throwable error) {
@@ -768,8 +793,8 @@ public final class SessionMachine implements SessionContext {
           } else {
             View live = view;
             used[0] = live.backend() == b ? live : null;
-            b.invokeAsync(info, args, deadline)
-                .whenComplete(
+            whenDone(
+                b.invokeAsync(info, args, deadline),
                     (value, e2) -> {
                       if (e2 != null) {
                         out.completeExceptionally(RemoteErrors.unwrap(e2));
