@@ -240,7 +240,7 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
    */
   public synchronized void removeServer(LeaderServer server) {
     CompletableFuture<LeaderServer> f = servers.get(server.port());
-    if (f != null && f.getNow(null) == server) {
+    if (f != null && f.isDone() && !f.isCompletedExceptionally() && f.getNow(null) == server) {
       servers.remove(server.port());
     }
   }
