@@ -73,14 +73,16 @@ public interface ClusterHandle extends AutoCloseable {
   CompletableFuture<Boolean> retractPublish(Object reg);
 
   /**
-   * Adds a listener of role changes and errors, run on a cluster-client worker thread.
+   * Adds a listener of role changes and errors, run on a cluster-client worker thread. It hears the
+   * current role at once, then every change after it, in order.
    *
    * @param listener the listener
    */
   void addListener(ClusterListener listener);
 
   /**
-   * Adds a listener of role changes and errors, run on the given executor.
+   * Adds a listener of role changes and errors, run on the given executor. It hears the current
+   * role at once, then every change after it, in order.
    *
    * @param listener the listener
    * @param executor where to run it; events reach one listener in order when the executor is

@@ -146,4 +146,23 @@ class SessionEdgesTest {
       follower.unsubscribe(new Topic("news"), null);
     }
   }
+
+  @Test
+  void aNewListenerHearsTheCurrentRoleAtOnceThenEveryChange() throws Exception {
+    Board board = board(runtime(), ClusterOptions.builder().name("listener-now").singleMode(true).build());
+    ClusterHandle handle = ClusterClient.handle(board);
+    handle.ready().get(10, TimeUnit.SECONDS);
+    List<Role> roles = new CopyOnWriteArrayList<>();
+    handle.addListener(
+        new ClusterListener() {
+          @Override
+          public void roleChanged(ClusterHandle h, Role role) {
+            roles.add(role);
+          }
+        },
+        Runnable::run);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !roles.isEmpty());
+    handle.close();
+    assertThat(roles).containsExactly(Role.LEADER, Role.CLOSED);
+  }
 }

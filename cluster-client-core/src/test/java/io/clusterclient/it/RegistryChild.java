@@ -18,7 +18,7 @@ import java.util.function.Consumer;
 
 /**
  * A registry process for the subscription tests, driven by stdin. Arguments: {@code port}. Prints
- * {@code READY <role>}, {@code ROLE <role>} on every change, {@code PUSH <dataId> <json>} per value.
+ * {@code READY <role>}, {@code ROLE_AT_START <role>} once, {@code ROLE <role>} on every change, {@code PUSH <dataId> <json>} per value.
  * Commands: {@code sub <id>}, {@code unsub <id>}, {@code pub <id> <value>}, {@code log}, {@code
  * role}, {@code exit}; each answered with {@code OK ...} or {@code ERR ...}.
  */
@@ -100,9 +100,13 @@ public final class RegistryChild {
     ClusterHandle handle = ClusterClient.handle(registry);
     handle.addListener(
         new ClusterListener() {
+          private boolean told;
+
           @Override
           public void roleChanged(ClusterHandle h, Role role) {
-            System.out.println("ROLE " + role);
+            // A new listener first hears the role it joined in; only changes are ROLE lines.
+            System.out.println((told ? "ROLE " : "ROLE_AT_START ") + role);
+            told = true;
           }
 
           @Override

@@ -236,8 +236,19 @@ public final class SessionMachine implements SessionContext {
   /** What this process published, by key, in the order of the latest publish of each key. */
   private final LinkedHashMap<String, Published> published = new LinkedHashMap<>();
 
-  private record ListenerRegistration(
-      ClusterHandle handle, ClusterListener listener, Executor executor) {}
+  /** A listener, and whether it has been told the role it joined in; the loop tells it. */
+  private static final class ListenerRegistration {
+    final ClusterHandle handle;
+    final ClusterListener listener;
+    final Executor executor;
+    boolean primed; // on the loop
+
+    ListenerRegistration(ClusterHandle handle, ClusterListener listener, Executor executor) {
+      this.handle = handle;
+      this.listener = listener;
+      this.executor = executor;
+    }
+  }
 
   /**
    * Creates a session; {@link #start()} starts its first election.
@@ -964,8 +975,26 @@ public final class SessionMachine implements SessionContext {
 
   // ---- listeners ----
 
+  /**
+   * Adds a listener. It hears the current role first, then every transition after it, with no gap
+   * and no repeat: both are told on the loop, in the order they happen.
+   */
   void addListener(ClusterHandle handle, ClusterListener listener, Executor executor) {
-    listeners.add(new ListenerRegistration(handle, listener, new SerialExecutor(executor)));
+    ListenerRegistration r = new ListenerRegistration(handle, listener, new SerialExecutor(executor));
+    listeners.add(r);
+    try {
+      loop.execute(() -> prime(r));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      prime(r); // the loop is gone: the session is closed, and nothing else will be told
+    }
+  }
+
+  private void prime(ListenerRegistration r) {
+    if (!r.primed && (listeners.contains(r) || view.phase() == Phase.CLOSED)) {
+      r.primed = true;
+      Role now = view.phase().role;
+      r.executor.execute(() -> r.listener.roleChanged(r.handle, now));
+    }
   }
 
   void removeListener(ClusterHandle handle, ClusterListener listener) {
@@ -975,7 +1004,9 @@ public final class SessionMachine implements SessionContext {
   /** On the loop only: listeners hear transitions in the order they happen. */
   private void fireRole(Role role) {
     for (ListenerRegistration r : listeners) {
-      r.executor.execute(() -> r.listener.roleChanged(r.handle, role));
+      if (r.primed) { // one not primed yet hears the role it joined in when it is
+        r.executor.execute(() -> r.listener.roleChanged(r.handle, role));
+      }
     }
   }
 
