@@ -9,6 +9,7 @@ import io.clusterclient.internal.session.ClientInstance;
 import io.clusterclient.internal.session.SessionMachine;
 import io.clusterclient.spi.ClientSpec;
 import io.clusterclient.spi.ClusterClientProvider;
+import java.util.function.Function;
 
 /** The implementation {@link java.util.ServiceLoader} finds. Thread-safe. */
 public final class DefaultClusterClientProvider implements ClusterClientProvider {
@@ -24,13 +25,11 @@ public final class DefaultClusterClientProvider implements ClusterClientProvider
     MethodTable table = MethodTable.of(spec);
     // Checked in every process, so that a follower reports a constructor that does not fit too.
     var factory = RealClients.factoryOf(spec);
+    Function<DefaultRuntime, SessionMachine> make =
+        runtime -> new SessionMachine(key, table, spec.options(), factory, runtime, null);
     DefaultRuntime given = runtimeOf(spec);
     SessionMachine session =
-        given == null
-            ? DefaultRuntime.shared()
-                .join(key, rt -> new SessionMachine(key, table, spec.options(), factory, rt, null))
-            : given.join(
-                key, k -> new SessionMachine(k, table, spec.options(), factory, given, null));
+        given == null ? DefaultRuntime.shared().join(key, make) : given.join(key, make);
     ClientInstance instance = ClientInstance.create(session);
     return spec.type().cast(instance.proxy());
   }

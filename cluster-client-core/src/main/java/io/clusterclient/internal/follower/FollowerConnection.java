@@ -562,33 +562,26 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
 
   @Override
   public void publish(Published publish) {
-    Channel ch = channel;
-    if (ch.isActive()) {
-      // A lost write is replayed: the next leader receives every publish again.
-      ch.writeAndFlush(
-          Packet.request(
-              nextId(),
-              timeoutMillis,
-              invokeConn(publish.info()),
-              Unpooled.wrappedBuffer(publish.encoded(binary))));
-    }
+    writeOneway(invokeConn(publish.info()), Unpooled.wrappedBuffer(publish.encoded(binary)));
   }
 
   @Override
   public void subscribe(String key, JsonNode reg) {
-    writeOneway(ConnObject.subscribe(key, reg));
+    writeOneway(ConnObject.subscribe(key, reg), Unpooled.EMPTY_BUFFER);
   }
 
   @Override
   public void unsubscribe(String key, JsonNode reg) {
-    writeOneway(ConnObject.unSubscribe(key, reg));
+    writeOneway(ConnObject.unSubscribe(key, reg), Unpooled.EMPTY_BUFFER);
   }
 
-  private void writeOneway(ConnObject conn) {
+  /** Writes what the session remembers; a write lost with the connection is replayed to the next leader. */
+  private void writeOneway(ConnObject conn, ByteBuf app) {
     Channel ch = channel;
     if (ch.isActive()) {
-      // A lost write is replayed: the next leader receives every subscription again.
-      ch.writeAndFlush(Packet.request(nextId(), timeoutMillis, conn, Unpooled.EMPTY_BUFFER));
+      ch.writeAndFlush(Packet.request(nextId(), timeoutMillis, conn, app));
+    } else {
+      app.release();
     }
   }
 
@@ -600,13 +593,17 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       app.release();
       throw lost(new Pending(info, null, timeoutMillis), closeCause);
     }
-    io.netty.channel.ChannelOutboundBuffer buffer = ch.unsafe().outboundBuffer();
-    long unsent = (buffer == null ? 0 : buffer.totalPendingWriteBytes()) + waitingBytes.get();
-    if (!ch.isWritable() && unsent + app.readableBytes() > maxWaitingBytes) {
+    if (!ch.isWritable() && unsentBytes(ch) + app.readableBytes() > maxWaitingBytes) {
       app.release();
       throw backedUp(new Pending(info, null, timeoutMillis));
     }
     ch.writeAndFlush(Packet.request(nextId(), timeoutMillis, invokeConn(info), app));
+  }
+
+  /** Bytes written but not yet taken by the socket, and bytes of calls waiting to be written. */
+  private long unsentBytes(Channel ch) {
+    io.netty.channel.ChannelOutboundBuffer buffer = ch.unsafe().outboundBuffer();
+    return (buffer == null ? 0 : buffer.totalPendingWriteBytes()) + waitingBytes.get();
   }
 
   private Object result(MethodInfo info, Packet p) throws Throwable {

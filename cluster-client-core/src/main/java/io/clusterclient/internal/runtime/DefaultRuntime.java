@@ -146,11 +146,11 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
    * The session of a key, joined (one more reference) or created by {@code create}.
    *
    * @param key the session's key
-   * @param create makes a new session; called under this runtime's lock, so it must not block
+   * @param create makes a new session on this runtime; called under its lock, so it must not block
    * @return the session, with one reference owned by the caller
    * @throws ClusterClosedException when the runtime is closed
    */
-  public SessionMachine join(SessionMachine.Key key, Function<SessionMachine.Key, SessionMachine> create) {
+  public SessionMachine join(SessionMachine.Key key, Function<DefaultRuntime, SessionMachine> create) {
     SessionMachine created;
     synchronized (this) {
       if (closed) {
@@ -164,7 +164,7 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
           return existing;
         }
       }
-      created = create.apply(key);
+      created = create.apply(this);
       created.retain();
       sessions.put(key, created);
       live.add(created);
@@ -206,7 +206,7 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
     synchronized (this) {
       if (port != 0) {
         CompletableFuture<LeaderServer> existing = servers.get(port);
-        if (existing != null && !(existing.isDone() && !usable(existing))) {
+        if (existing != null && (!existing.isDone() || isOpen(serverIn(existing)))) {
           return existing;
         }
       }
@@ -224,8 +224,12 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
     }
   }
 
-  private static boolean usable(CompletableFuture<LeaderServer> f) {
-    LeaderServer s = f.isCompletedExceptionally() ? null : f.getNow(null);
+  /** The server a finished bind produced; null while binding, when held elsewhere, or failed. */
+  private static LeaderServer serverIn(CompletableFuture<LeaderServer> f) {
+    return f.isDone() && !f.isCompletedExceptionally() ? f.getNow(null) : null;
+  }
+
+  private static boolean isOpen(LeaderServer s) {
     return s != null && s.isOpen();
   }
 
@@ -240,7 +244,7 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
    */
   public synchronized void removeServer(LeaderServer server) {
     CompletableFuture<LeaderServer> f = servers.get(server.port());
-    if (f != null && f.isDone() && !f.isCompletedExceptionally() && f.getNow(null) == server) {
+    if (f != null && serverIn(f) == server) {
       servers.remove(server.port());
     }
   }
@@ -306,7 +310,7 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
      *
      * @return the runtime
      */
-    public synchronized DefaultRuntime get() {
+    private synchronized DefaultRuntime get() {
       if (current == null || current.closed) {
         current = new DefaultRuntime(Settings.defaults(), true);
       }
@@ -323,8 +327,7 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
      */
     public synchronized SessionMachine join(
         SessionMachine.Key key, Function<DefaultRuntime, SessionMachine> create) {
-      DefaultRuntime runtime = get();
-      return runtime.join(key, k -> create.apply(runtime));
+      return get().join(key, create);
     }
 
     void stopIfUnused(DefaultRuntime runtime) {

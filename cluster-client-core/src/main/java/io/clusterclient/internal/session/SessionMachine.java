@@ -442,11 +442,19 @@ public final class SessionMachine implements SessionContext {
     }
   }
 
+  /** Whether a result belongs to an attempt the machine has moved past; it then closes its backend. */
+  private boolean droppedAsStale(long e, Backend b) {
+    if (isCurrent(e)) {
+      return false;
+    }
+    if (b != null) {
+      b.close();
+    }
+    return true;
+  }
+
   private void onLead(long e, Backend b, Throwable err) {
-    if (!isCurrent(e)) {
-      if (b != null) {
-        b.close();
-      }
+    if (droppedAsStale(e, b)) {
       return;
     }
     if (err != null) {
@@ -465,10 +473,7 @@ public final class SessionMachine implements SessionContext {
   }
 
   private void onFollow(long e, Backend b, Throwable err) {
-    if (!isCurrent(e)) {
-      if (b != null) {
-        b.close();
-      }
+    if (droppedAsStale(e, b)) {
       return;
     }
     if (b != null) {
@@ -821,14 +826,7 @@ public final class SessionMachine implements SessionContext {
 
   void invokeOneway(MethodInfo info, Object[] args) {
     long deadline = loop.nanoTime() + options.responseTimeout().toNanos();
-    Backend b;
-    try {
-      b = awaitBackend(info, deadline);
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw new ClusterException(t.getMessage(), t);
-    }
+    Backend b = awaitLive(info, deadline).backend();
     if (b.role() == Role.LEADER) {
       // Through the loop, as publishes go: a oneway made after a publish never overtakes it.
       post(() -> b.invokeOneway(info, args), null);
@@ -1039,10 +1037,6 @@ public final class SessionMachine implements SessionContext {
     return new ClusterException(info.description() + " cannot run: " + fast.getMessage(), fast.getCause());
   }
 
-  private Backend awaitBackend(MethodInfo info, long deadline) throws Throwable {
-    return awaitLive(info, deadline).backend();
-  }
-
   /** Waits until the view that served a call that was lost is given up, within the deadline. */
   private void awaitEnded(View v, long deadline, LeaderLostException lost) {
     try {
@@ -1056,7 +1050,7 @@ public final class SessionMachine implements SessionContext {
   }
 
   /** The live view, waiting for one within the deadline. */
-  private View awaitLive(MethodInfo info, long deadline) throws Throwable {
+  private View awaitLive(MethodInfo info, long deadline) {
     View v = view;
     if (v.backend() != null) {
       return v;
@@ -1083,7 +1077,7 @@ public final class SessionMachine implements SessionContext {
     }
   }
 
-  private Throwable notReady(MethodInfo info, Throwable e) {
+  private ClusterException notReady(MethodInfo info, Throwable e) {
     Throwable cause = RemoteErrors.unwrap(e);
     if (cause instanceof TimeoutException) {
       return new ClusterTimeoutException(
@@ -1092,8 +1086,8 @@ public final class SessionMachine implements SessionContext {
               + ", but the election has not finished; wait for ready() or raise responseTimeout",
           options.responseTimeout());
     }
-    if (cause instanceof ClusterClosedException) {
-      return cause;
+    if (cause instanceof ClusterClosedException closedError) {
+      return closedError;
     }
     return new ClusterException(
         info.description() + " cannot run: '" + name() + "' is not ready: " + cause.getMessage(), cause);
