@@ -32,6 +32,8 @@ import java.util.function.UnaryOperator;
  *   <tr><td>subscribeTimeout</td><td>none</td><td>report an error when no first value comes in time</td></tr>
  *   <tr><td>maxFrameLength</td><td>64 MiB</td><td>largest packet accepted; larger ones close the connection</td></tr>
  *   <tr><td>maxRememberedPublishes</td><td>10,000</td><td>publishes a process remembers for replay</td></tr>
+ *   <tr><td>handoverTimeout</td><td>5 s</td><td>how long a closing leader lets followers finish their calls (0: no handover)</td></tr>
+ *   <tr><td>closeOnShutdown</td><td>false</td><td>close (and hand over) from a JVM shutdown hook: SIGTERM, System.exit</td></tr>
  * </table>
  */
 public final class ClusterOptions {
@@ -51,6 +53,8 @@ public final class ClusterOptions {
   private final Duration subscribeTimeout;
   private final int maxFrameLength;
   private final int maxRememberedPublishes;
+  private final Duration handoverTimeout;
+  private final boolean closeOnShutdown;
   private final ClusterCodec codec;
   private final Executor callbackExecutor;
 
@@ -87,6 +91,14 @@ public final class ClusterOptions {
       throw new ClusterConfigurationException(
           s.origin("maxRememberedPublishes", maxRememberedPublishes) + ", not at least 1");
     }
+    Duration ht =
+        b.handoverTimeout != null ? b.handoverTimeout : s.duration("handoverTimeout", Duration.ofSeconds(5));
+    if (ht.isNegative()) {
+      throw new ClusterConfigurationException(s.origin("handoverTimeout", ht) + ", which is negative");
+    }
+    this.handoverTimeout = ht;
+    this.closeOnShutdown =
+        b.closeOnShutdown != null ? b.closeOnShutdown : s.bool("closeOnShutdown", false);
     this.codec = b.codec;
     this.callbackExecutor = b.callbackExecutor;
   }
@@ -129,6 +141,8 @@ public final class ClusterOptions {
     b.subscribeTimeout = subscribeTimeout == null ? Duration.ZERO : subscribeTimeout;
     b.maxFrameLength = maxFrameLength;
     b.maxRememberedPublishes = maxRememberedPublishes;
+    b.handoverTimeout = handoverTimeout;
+    b.closeOnShutdown = closeOnShutdown;
     b.codec = codec;
     b.callbackExecutor = callbackExecutor;
     return b;
@@ -254,6 +268,28 @@ public final class ClusterOptions {
   }
 
   /**
+   * How long a leader that closes waits for its followers to finish the calls they have in flight
+   * before it closes their connections. Meanwhile the port is free: a follower takes over, and the
+   * calls made after the close wait for it. Zero closes at once: followers see the leader lost, as
+   * after a crash.
+   *
+   * @return the limit; 5 s by default, zero for no handover
+   */
+  public Duration handoverTimeout() {
+    return handoverTimeout;
+  }
+
+  /**
+   * Whether a JVM shutdown hook closes the client: on SIGTERM or {@code System.exit}, a leader
+   * hands over to a follower instead of vanishing, as it does on {@code close()}.
+   *
+   * @return true when the client closes on shutdown
+   */
+  public boolean closeOnShutdown() {
+    return closeOnShutdown;
+  }
+
+  /**
    * The codec of application objects, or empty for the default plain-JSON codec.
    *
    * @return the codec if one was set
@@ -280,7 +316,8 @@ public final class ClusterOptions {
         + ", heartbeatInterval=" + heartbeatInterval + ", checkHeartbeat=" + checkHeartbeat
         + ", broadcast=" + broadcast + ", subscribeTimeout=" + subscribeTimeout
         + ", maxFrameLength=" + maxFrameLength
-        + ", maxRememberedPublishes=" + maxRememberedPublishes + "}";
+        + ", maxRememberedPublishes=" + maxRememberedPublishes
+        + ", handoverTimeout=" + handoverTimeout + ", closeOnShutdown=" + closeOnShutdown + "}";
   }
 
   private static Duration positive(String option, Duration set, Source s, Duration dflt) {
@@ -312,6 +349,8 @@ public final class ClusterOptions {
     private Duration subscribeTimeout;
     private Integer maxFrameLength;
     private Integer maxRememberedPublishes;
+    private Duration handoverTimeout;
+    private Boolean closeOnShutdown;
     private ClusterCodec codec;
     private Executor callbackExecutor;
 
@@ -463,6 +502,33 @@ public final class ClusterOptions {
      */
     public Builder maxRememberedPublishes(int maxRememberedPublishes) {
       this.maxRememberedPublishes = maxRememberedPublishes;
+      return this;
+    }
+
+    /**
+     * Sets how long a closing leader lets its followers finish the calls they have in flight, while
+     * one of them takes over; {@code clusterclient.handoverTimeout} / {@code
+     * CLUSTER_CLIENT_HANDOVER_TIMEOUT}, 5 s by default.
+     *
+     * @param handoverTimeout zero or positive; zero closes at once, as a crash would
+     * @return this builder
+     */
+    public Builder handoverTimeout(Duration handoverTimeout) {
+      this.handoverTimeout = Objects.requireNonNull(handoverTimeout, "handoverTimeout");
+      return this;
+    }
+
+    /**
+     * Whether a JVM shutdown hook closes the client (SIGTERM, {@code System.exit}), so that a leader
+     * hands over to a follower; {@code clusterclient.closeOnShutdown} / {@code
+     * CLUSTER_CLIENT_CLOSE_ON_SHUTDOWN}, false by default. SIGKILL runs no hook: followers then
+     * elect a new leader as after any crash.
+     *
+     * @param closeOnShutdown true to close on shutdown
+     * @return this builder
+     */
+    public Builder closeOnShutdown(boolean closeOnShutdown) {
+      this.closeOnShutdown = closeOnShutdown;
       return this;
     }
 

@@ -14,7 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The benchmark harness: runs workloads (a) to (g) on this library, on the raw Netty baseline and on
+ * The benchmark harness: runs workloads (a) to (h) on this library, on the raw Netty baseline and on
  * the original Node.js library, each in separate processes it starts, then prints a markdown table
  * with ratios and the issue's bars, and writes it as JSON.
  *
@@ -31,7 +31,7 @@ import java.util.Set;
  * --log-level info} (the Java processes' slf4j-simple level, warn by default).
  */
 public final class BenchmarkMain {
-  private static final List<String> ALL = List.of("a", "b", "c", "d", "e", "f", "g");
+  private static final List<String> ALL = List.of("a", "b", "c", "d", "e", "f", "g", "h");
 
   private BenchmarkMain() {}
 

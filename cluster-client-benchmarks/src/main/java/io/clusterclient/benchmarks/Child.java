@@ -167,6 +167,11 @@ final class Child implements AutoCloseable {
     return awaitJson("RESULT", timeout);
   }
 
+  /** SIGTERM: what a rolling restart (workload h) does to each process; shutdown hooks run. */
+  void terminate() {
+    process.destroy();
+  }
+
   /** SIGKILL: what the failover workload does to a leader. */
   void kill() {
     process.destroyForcibly();

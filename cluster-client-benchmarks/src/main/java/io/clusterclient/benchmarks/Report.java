@@ -48,6 +48,8 @@ final class Report {
     String f = "(f) SIGKILL the leader x" + settings.failoverRounds() + " under load, "
         + settings.failoverMembers() + " processes";
     String g = "(g) one more follower";
+    String h = "(h) rolling restart by SIGTERM, x" + settings.failoverRounds() + " under load, "
+        + settings.failoverMembers() + " processes";
     rows.add(new Row("a.p50", a, "p50 latency", "us", false,
         new Bar("<= 1.2x raw", r -> ratioAtMost(r, "a.p50", Impl.RAW, 1.2))));
     rows.add(new Row("a.p99", a, "p99 latency", "us", false, null));
@@ -88,6 +90,11 @@ final class Report {
     rows.add(new Row("f.max", f, "gap max", "ms", false, null));
     rows.add(new Row("f.failed", f, "failed calls (total)", "", false,
         new Bar("= 0 (idempotent calls)", r -> atMost(r, "f.failed", 0))));
+    rows.add(new Row("h.p50", h, "gap p50, rounds where the leader left", "ms", false, null));
+    rows.add(new Row("h.p99", h, "gap p99, rounds where the leader left", "ms", false, null));
+    rows.add(new Row("h.leaders", h, "rounds where the leader left", "", false, null));
+    rows.add(new Row("h.failed", h, "failed calls (total)", "", false,
+        new Bar("= 0 (any call)", r -> atMost(r, "h.failed", 0))));
     rows.add(new Row("g.threads", g, "threads added at ready()", "", false,
         new Bar("<= 3", r -> atMost(r, "g.threads", 3))));
     rows.add(new Row("g.heap", g, "heap added at ready()", "MiB", false,

@@ -54,6 +54,7 @@ final class Suite {
         closeAll();
       }
     }
+    runRollingRestart();
     if (wants("f")) {
       if (!launcher.failover()) {
         return;
@@ -65,6 +66,19 @@ final class Suite {
       } finally {
         closeAll();
       }
+    }
+  }
+
+  private void runRollingRestart() {
+    if (!wants("h") || !launcher.failover()) {
+      return;
+    }
+    try {
+      rollingRestart();
+    } catch (RuntimeException e) {
+      results.fail(impl, e.getMessage(), "h.p50", "h.p99", "h.leaders", "h.failed");
+    } finally {
+      closeAll();
     }
   }
 
@@ -552,6 +566,130 @@ final class Suite {
     results.put("f.max", impl, Figure.single(Figure.percentile(gaps, 1.0)));
     results.put("f.failed", impl, Figure.single(failed));
     System.out.printf("[bench] f (%s) done in %.1f s%n", impl.title(), (System.nanoTime() - t0) / 1e9);
+  }
+
+  // ---- (h) rolling restart ----
+
+  /**
+   * (h): N members under load, as in (f); each round stops the oldest member with SIGTERM, as a
+   * rolling restart of a multi-worker server does, waits for it to exit, and starts its
+   * replacement. The leader is the oldest in many rounds. Failed calls are what the survivors'
+   * calls threw (any call, idempotent or not); a round's gap is the longest time a survivor went
+   * without a successful call, reported over the rounds where the leader left.
+   */
+  private void rollingRestart() {
+    System.out.printf("[bench] h (%s) ...%n", impl.title());
+    long t0 = System.nanoTime();
+    int port = freePort();
+    String name = "bench-h-" + impl.key();
+    List<Child> members = new ArrayList<>();
+    for (int i = 0; i < settings.failoverMembers(); i++) {
+      Child c = track(launcher.member(port, name, label("peer"), "member"));
+      ready(c);
+      members.add(c);
+    }
+    ObjectNode load = cmd("load").put("threads", 2).put("pauseUs", 100);
+    for (Child c : members) {
+      c.call(load, Duration.ofSeconds(10));
+    }
+    sleepMillis(settings.quick() ? 300 : 1500); // warm up
+    List<Double> gaps = new ArrayList<>();
+    long failed = 0;
+    int leaderRounds = 0;
+    ArrayNode rounds = JSON.createArrayNode();
+    for (int round = 0; round < settings.failoverRounds(); round++) {
+      Child leader = awaitOneLeader(members, Duration.ofSeconds(20));
+      Child leaving = members.get(0);
+      boolean wasLeader = leaving == leader;
+      for (Child c : members) {
+        c.call(cmd("mark"), Duration.ofSeconds(10));
+      }
+      sleepMillis(20);
+      long stoppedAt = System.nanoTime();
+      leaving.terminate();
+      boolean exited = leaving.waitFor(Duration.ofSeconds(20));
+      long exitedAt = System.nanoTime();
+      if (!exited) {
+        leaving.kill();
+        results.note(impl.title() + ": (h) round " + (round + 1) + ": SIGTERM did not stop the process within 20 s");
+      }
+      members.remove(leaving);
+      children.remove(leaving);
+      long deadline = exitedAt + Duration.ofSeconds(20).toNanos();
+      long rolesOkAt = 0;
+      List<JsonNode> stats;
+      boolean recovered = false;
+      while (true) {
+        stats = new ArrayList<>();
+        for (Child c : members) {
+          stats.add(c.call(cmd("stat"), Duration.ofSeconds(10)));
+        }
+        long now = System.nanoTime();
+        int leaders = 0;
+        int followers = 0;
+        for (JsonNode s : stats) {
+          String role = s.path("role").asText();
+          leaders += role.equals("LEADER") ? 1 : 0;
+          followers += role.equals("FOLLOWER") ? 1 : 0;
+        }
+        if (rolesOkAt == 0 && leaders == 1 && leaders + followers == members.size()) {
+          rolesOkAt = now;
+        }
+        if (rolesOkAt != 0) {
+          boolean all = true;
+          for (JsonNode s : stats) {
+            all &= s.path("lastSuccess").asLong() > rolesOkAt;
+          }
+          if (all) {
+            recovered = true;
+            break;
+          }
+        }
+        if (now > deadline) {
+          break;
+        }
+        sleepMillis(10);
+      }
+      double gapMs = 0;
+      long roundFailed = 0;
+      ArrayNode errors = JSON.createArrayNode();
+      for (JsonNode s : stats) {
+        gapMs = Math.max(gapMs, s.path("maxSilence").asLong() / 1e6);
+        roundFailed += s.path("failures").asLong();
+        if (!s.path("lastError").isNull()) {
+          errors.add(s.path("lastError").asText());
+        }
+      }
+      if (!recovered) {
+        gapMs = (System.nanoTime() - stoppedAt) / 1e6;
+        results.note(impl.title() + ": (h) round " + (round + 1) + " did not recover within 20 s");
+      }
+      if (wasLeader) {
+        leaderRounds++;
+        gaps.add(gapMs);
+      }
+      failed += roundFailed;
+      ObjectNode r = rounds.addObject()
+          .put("leaderLeft", wasLeader)
+          .put("gapMs", gapMs)
+          .put("failed", roundFailed)
+          .put("recovered", recovered)
+          .put("sigtermToExitMs", (exitedAt - stoppedAt) / 1e6);
+      r.set("lastErrors", errors);
+      Child fresh = track(launcher.member(port, name, label("peer"), "member"));
+      ready(fresh);
+      fresh.call(load, Duration.ofSeconds(10));
+      members.add(fresh);
+      sleepMillis(settings.quick() ? 200 : 500);
+    }
+    results.detail("h." + impl.key(), rounds);
+    if (!gaps.isEmpty()) {
+      results.put("h.p50", impl, Figure.single(Figure.percentile(gaps, 0.5)));
+      results.put("h.p99", impl, Figure.single(Figure.percentile(gaps, 0.99)));
+    }
+    results.put("h.leaders", impl, Figure.single(leaderRounds));
+    results.put("h.failed", impl, Figure.single(failed));
+    System.out.printf("[bench] h (%s) done in %.1f s%n", impl.title(), (System.nanoTime() - t0) / 1e9);
   }
 
   private Child awaitOneLeader(List<Child> members, Duration timeout) {

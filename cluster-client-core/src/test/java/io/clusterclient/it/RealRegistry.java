@@ -60,6 +60,17 @@ public class RealRegistry implements Registry {
   }
 
   @Override
+  public String slowPingOnce(String value, long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+    return value;
+  }
+
+  @Override
   public List<String> upstreamLog() {
     return new ArrayList<>(log);
   }

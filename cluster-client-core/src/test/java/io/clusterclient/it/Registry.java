@@ -27,6 +27,10 @@ public interface Registry {
   @Delegate
   String pingOnce(String value);
 
+  /** Not idempotent, and slow: while it runs on the leader, the call is in flight. */
+  @Delegate
+  String slowPingOnce(String value, long millis);
+
   /** What the real client saw: subscribe:id, unsubscribe:id, publish:id=value. */
   @Delegate
   List<String> upstreamLog();

@@ -76,6 +76,37 @@ public final class RegistryChild {
     t.start();
   }
 
+  /** Slow calls back to back, not idempotent: one is in flight on the leader nearly all the time. */
+  private static void startSlowLoad(Registry registry, int threads) {
+    for (int n = 0; n < threads; n++) {
+      Thread t =
+          new Thread(
+              () -> {
+                for (long i = 0; ; i++) {
+                  long start = System.nanoTime();
+                  try {
+                    String v = "s" + i;
+                    String r = registry.slowPingOnce(v, 100);
+                    if (!v.equals(r)) {
+                      throw new IllegalStateException("wrong answer " + r + " for " + v);
+                    }
+                    load.ok.incrementAndGet();
+                  } catch (RuntimeException e) {
+                    if (e instanceof io.clusterclient.ClusterClosedException) {
+                      return; // this process is leaving
+                    }
+                    load.otherFailed.incrementAndGet();
+                    load.errors.merge(e.getClass().getSimpleName(), 1L, Long::sum);
+                  }
+                  load.maxWaitMillis.accumulateAndGet((System.nanoTime() - start) / 1_000_000, Math::max);
+                }
+              },
+              "slow-load-" + n);
+      t.setDaemon(true);
+      t.start();
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     Registry registry =
         ClusterClient.of(Registry.class)
@@ -87,6 +118,7 @@ public final class RegistryChild {
                     .responseTimeout(Duration.ofMillis(Long.getLong("cc.responseTimeout", 3000)))
                     .connectTimeout(Duration.ofMillis(Long.getLong("cc.connectTimeout", 10000)))
                     .broadcast(Boolean.parseBoolean(System.getProperty("cc.broadcast", "true")))
+                    .closeOnShutdown(Boolean.getBoolean("cc.closeOnShutdown"))
                     .build())
             .create(
                 () -> {
@@ -155,6 +187,10 @@ public final class RegistryChild {
           case "load":
             startLoad(registry);
             System.out.println("OK load");
+            break;
+          case "slowload":
+            startSlowLoad(registry, Integer.parseInt(p[1]));
+            System.out.println("OK slowload");
             break;
           case "stats":
             System.out.println("OK " + load.summary(handle));

@@ -342,6 +342,18 @@ public final class TestProcess implements AutoCloseable {
   }
 
   /**
+   * Sends SIGTERM ({@code kill -TERM <pid>}): the JVM runs its shutdown hooks, then exits. Does not
+   * wait; see {@link #awaitExit(Duration)}.
+   *
+   * @throws IllegalStateException if the process is dead
+   * @throws AssertionError if the kill command fails, or on interrupt (the flag stays set)
+   */
+  public void terminate() {
+    writeLog("[fix] ", "sending SIGTERM");
+    signal("TERM");
+  }
+
+  /**
    * Stops the process with SIGSTOP ({@code kill -STOP <pid>}), e.g. to simulate a hung leader. Lines sent
    * meanwhile wait in the stdin pipe.
    *

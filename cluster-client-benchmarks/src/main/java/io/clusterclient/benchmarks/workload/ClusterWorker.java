@@ -41,7 +41,9 @@ public final class ClusterWorker {
     ObjectMapper json = new ObjectMapper();
     Footprint before = mode.equals("footprint") ? Footprint.take() : null;
 
-    ClusterOptions.Builder options = ClusterOptions.builder().name(name).port(port);
+    // On SIGTERM (a rolling restart, workload h) a leader hands over rather than vanishing.
+    ClusterOptions.Builder options =
+        ClusterOptions.builder().name(name).port(port).closeOnShutdown(true);
     if (mode.equals("leader")) {
       options.leader(true);
     }

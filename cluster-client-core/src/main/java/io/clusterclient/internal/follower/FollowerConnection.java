@@ -20,6 +20,7 @@ import io.clusterclient.internal.session.Backend;
 import io.clusterclient.LeaderUnresponsiveException;
 import io.clusterclient.internal.session.BackendEvents;
 import io.clusterclient.internal.session.Elector.NoLeaderException;
+import io.clusterclient.internal.session.NotSentException;
 import io.clusterclient.internal.session.Published;
 import io.clusterclient.internal.session.SessionContext;
 import io.clusterclient.internal.transport.Transport;
@@ -80,6 +81,11 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   private volatile boolean binary;
   private volatile boolean heartbeatOutstanding;
   private volatile boolean closedByUser;
+  /** The leader is handing over: nothing new is sent; closes once what was sent is answered. */
+  private volatile boolean retired;
+  /** Senders between their check of {@link #retired} and their write: a retired close waits for them. */
+  private final java.util.concurrent.atomic.AtomicInteger sending =
+      new java.util.concurrent.atomic.AtomicInteger();
   private volatile Throwable closeCause;
   private volatile String leader;
   private long silentDeadline;
@@ -271,9 +277,29 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   }
 
   private CompletableFuture<Packet> send(ConnObject conn, ByteBuf app, int timeout, MethodInfo info) {
+    sending.incrementAndGet();
+    try {
+      return sendCounted(conn, app, timeout, info);
+    } finally {
+      if (sending.decrementAndGet() == 0 && retired) {
+        closeWhenDrained();
+      }
+    }
+  }
+
+  private CompletableFuture<Packet> sendCounted(
+      ConnObject conn, ByteBuf app, int timeout, MethodInfo info) {
     long id = nextId();
     Pending p = new Pending(info, conn, timeout);
     pending.put(id, p);
+    if (retired) {
+      // Put before the check, as the retiring close checks in the other order: either this call
+      // sees it retired, or the close sees this call and waits for its answer.
+      pending.remove(id);
+      app.release();
+      p.future.completeExceptionally(notSent(p));
+      return p.future;
+    }
     Channel ch = channel;
     if (closeCause != null || !ch.isActive()) {
       pending.remove(id);
@@ -398,6 +424,9 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     }
     if (soonest != Long.MAX_VALUE) {
       armSweep(ch, now + soonest);
+    }
+    if (retired) {
+      closeWhenDrained();
     }
   }
 
@@ -587,6 +616,20 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
 
   @Override
   public void invokeOneway(MethodInfo info, Object[] args) {
+    sending.incrementAndGet();
+    try {
+      if (retired) {
+        throw notSent(new Pending(info, null, timeoutMillis));
+      }
+      writeOnewayCall(info, args);
+    } finally {
+      if (sending.decrementAndGet() == 0 && retired) {
+        closeWhenDrained();
+      }
+    }
+  }
+
+  private void writeOnewayCall(MethodInfo info, Object[] args) {
     ByteBuf app = encodeArgs(info, args);
     Channel ch = channel;
     if (!ch.isActive()) {
@@ -641,6 +684,11 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
         Duration.ofMillis(timeout));
   }
 
+  private NotSentException notSent(Pending p) {
+    return new NotSentException(
+        p.what() + " was not sent: " + leader + " is handing over; it goes to the next leader");
+  }
+
   private LeaderLostException lost(Pending p, Throwable cause) {
     return new LeaderLostException(
         p.what() + " was in flight to " + leader + " when the connection closed"
@@ -655,17 +703,20 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   protected void channelRead0(ChannelHandlerContext ctx, Packet packet) {
     answered = true;
     if (packet.isResponse()) {
-      if (packet.id() == 0 && ConnObject.REGISTER_CHANNEL_ACK.equals(packet.conn().type())) {
-        return; // the holder is a live leader that will answer when it can
+      if (packet.id() == 0) {
+        if (ConnObject.HANDOVER.equals(packet.conn().type()) && registered) {
+          events.handingOver();
+        }
+        return; // register_channel_ack: the holder is a live leader that will answer when it can
       }
       Pending p = pending.remove(packet.id());
-      if (p != null) {
-        if (p.future.complete(packet.retain())) {
-          return;
-        }
-        packet.release();
+      if (p != null && !p.future.complete(packet.retain())) {
+        packet.release(); // late answer after a timeout: dropped
       }
-      return; // late answer after a timeout: dropped
+      if (retired) {
+        closeWhenDrained();
+      }
+      return;
     }
     ConnObject conn = packet.conn();
     if (ConnObject.SUBSCRIBE_RESULT.equals(conn.type()) && conn.key() != null) {
@@ -682,7 +733,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
     // Nothing heard from the leader for a heartbeat interval, busy or not: ask it.
     if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.READER_IDLE) {
-      if (registered && !heartbeatOutstanding) {
+      if (registered && !heartbeatOutstanding && !retired) {
         heartbeatOutstanding = true;
         send(ConnObject.heartbeat(), Unpooled.EMPTY_BUFFER, timeoutMillis, null)
             .whenComplete(
@@ -733,6 +784,35 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     }
     drainWaiting(); // releases what waited for the connection to drain
     super.channelInactive(ctx);
+  }
+
+  @Override
+  public CompletableFuture<Void> retire() {
+    retired = true;
+    Channel ch = channel;
+    if (ch == null) {
+      return close();
+    }
+    try {
+      ch.eventLoop().execute(this::closeWhenDrained);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return close();
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    ch.closeFuture().addListener(f -> done.complete(null));
+    return done;
+  }
+
+  /**
+   * Closes a retired connection once no call waits for an answer and no sender is about to write.
+   * The close runs as a task of the event loop, behind the writes already handed to it.
+   */
+  private void closeWhenDrained() {
+    if (pending.isEmpty() && sending.get() == 0) {
+      Channel ch = channel;
+      closedByUser = true;
+      ch.eventLoop().execute(() -> ch.close());
+    }
   }
 
   @Override

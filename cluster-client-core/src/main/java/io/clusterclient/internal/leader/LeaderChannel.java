@@ -31,6 +31,7 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.lang.reflect.Type;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -42,6 +43,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +76,8 @@ public final class LeaderChannel implements Backend {
   private final int pushTimeoutMillis;
   private volatile boolean closed;
   private CompletableFuture<Void> closing; // guarded by this
+  private CompletableFuture<Void> handover; // guarded by this
+  private volatile boolean handingOver;
   private final java.util.concurrent.atomic.AtomicBoolean realClosed =
       new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -342,12 +346,17 @@ public final class LeaderChannel implements Backend {
           connection.write(Packet.response(id, timeout, ConnObject.registerChannelRes(), app));
           if (closed) {
             connection.channel().close();
+          } else if (handingOver && err == null) {
+            connection.handOver(); // routed here just before the port was freed
           }
         });
   }
 
   void disconnected(ServerConnection connection) {
     connections.remove(connection);
+    if (handingOver && connections.isEmpty()) {
+      finishHandover(); // every follower has left
+    }
     Sink sink = remoteSinks.remove(connection);
     if (sink != null) {
       List<Topic> emptied = new ArrayList<>();
@@ -577,8 +586,11 @@ public final class LeaderChannel implements Backend {
     if (ConnObject.INVOKE.equals(type)) {
       // Oneway calls of one follower run in the order sent (publish then unpublish must not swap);
       // calls that are answered run concurrently: their caller waits for the answer anyway.
-      Executor executor =
-          Boolean.TRUE.equals(packet.conn().oneway()) ? connection.oneways() : worker;
+      boolean oneway = Boolean.TRUE.equals(packet.conn().oneway());
+      Executor executor = oneway ? connection.oneways() : worker;
+      if (!oneway) {
+        connection.callRead();
+      }
       int size = packet.app().readableBytes();
       connection.workQueued(size);
       try {
@@ -690,6 +702,7 @@ public final class LeaderChannel implements Backend {
       return;
     }
     connection.write(Packet.response(id, timeout, ConnObject.invokeResult(true), app));
+    connection.callAnswered();
   }
 
   private void replyError(
@@ -712,6 +725,7 @@ public final class LeaderChannel implements Backend {
       return;
     }
     connection.write(Packet.response(id, timeout, ConnObject.invokeResult(false), app));
+    connection.callAnswered();
   }
 
   private ByteBuf encode(ServerConnection connection, Object value, Type type) {
@@ -747,6 +761,73 @@ public final class LeaderChannel implements Backend {
   }
 
   // ---- lifecycle ----
+
+  /**
+   * Hands leadership over: frees the port (when no other name is led through it), tells every
+   * follower, and goes on serving them until each has left, or until the limit; then closes. A
+   * Java follower elects a new leader at once and leaves once its calls are answered, so none
+   * fails; a Node.js follower is closed as soon as it has no call here.
+   */
+  @Override
+  public CompletableFuture<Void> handOver(Duration limit) {
+    if (server == null) {
+      return close(); // single mode: no other process to hand over to
+    }
+    CompletableFuture<Void> out;
+    synchronized (this) {
+      if (closing != null) {
+        return closing;
+      }
+      if (handover != null) {
+        return handover;
+      }
+      out = handover = new CompletableFuture<>();
+      handingOver = true;
+    }
+    for (ServerConnection c : connections) {
+      c.drain(); // survives the port's close below
+    }
+    Runnable cancelTimer;
+    try {
+      io.netty.util.concurrent.ScheduledFuture<?> timer =
+          session.eventLoop().schedule(this::finishHandover, limit.toNanos(), TimeUnit.NANOSECONDS);
+      cancelTimer = () -> timer.cancel(false);
+    } catch (RejectedExecutionException e) {
+      return close();
+    }
+    out.whenComplete((x, e) -> cancelTimer.run());
+    int followers = connections.size();
+    server.unregister(this).whenComplete(
+        (x, e) -> {
+          LOG.info(
+              "[cluster-client:{}] handing over: port free, {} follower(s) told, waiting up to {} ms",
+              name(), followers, limit.toMillis());
+          for (ServerConnection c : connections) {
+            c.handOver();
+          }
+          if (connections.isEmpty()) {
+            finishHandover();
+          }
+        });
+    return out;
+  }
+
+  /** Every follower has left, or the limit has passed: closes what is left. */
+  private void finishHandover() {
+    CompletableFuture<Void> out;
+    synchronized (this) {
+      out = handover;
+    }
+    if (out == null || out.isDone()) {
+      return;
+    }
+    if (!connections.isEmpty()) {
+      LOG.warn(
+          "[cluster-client:{}] handoverTimeout passed with {} follower(s) still connected; closing them",
+          name(), connections.size());
+    }
+    close().whenComplete((x, e) -> out.complete(null));
+  }
 
   @Override
   public CompletableFuture<Void> close() {

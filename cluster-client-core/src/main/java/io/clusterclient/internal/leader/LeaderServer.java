@@ -174,6 +174,7 @@ public final class LeaderServer {
 
   /**
    * Removes a channel; the last one frees the port, so that the other processes elect a new leader.
+   * Connections of channels that hand over stay open; every other one is closed.
    *
    * @param channel the channel
    */
@@ -196,7 +197,12 @@ public final class LeaderServer {
     onClosed.accept(this);
     CompletableFuture<Void> done = new CompletableFuture<>();
     Channel ch = serverChannel;
-    children.close();
+    for (Channel child : children) {
+      ServerConnection c = child.pipeline().get(ServerConnection.class);
+      if (c == null || !c.isDraining()) {
+        child.close(); // a draining one is closed by its channel, once its follower has left
+      }
+    }
     synchronized (this) {
       parked.clear();
       parkedCount = 0;

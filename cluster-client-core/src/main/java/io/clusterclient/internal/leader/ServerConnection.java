@@ -38,6 +38,11 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
       new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicBoolean dropped =
       new java.util.concurrent.atomic.AtomicBoolean();
+  /** Calls read whose answer is not written yet. */
+  private final java.util.concurrent.atomic.AtomicInteger unanswered =
+      new java.util.concurrent.atomic.AtomicInteger();
+  /** Its leader hands over: the connection stays open until the follower leaves, or is idle. */
+  private volatile boolean draining;
 
   ServerConnection(LeaderServer server, long idleMillis, long maxPendingBytes) {
     this.server = server;
@@ -118,6 +123,52 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
     Channel ch = channel;
     if (!ch.config().isAutoRead() && n <= MAX_QUEUED_CALLS / 2 && b <= maxPendingBytes / 2) {
       ch.config().setAutoRead(true);
+    }
+    if (draining) {
+      closeIfIdle();
+    }
+  }
+
+  /** Counts a call that expects an answer. */
+  void callRead() {
+    unanswered.incrementAndGet();
+  }
+
+  /** Counts an answer written (or given up). */
+  void callAnswered() {
+    if (unanswered.decrementAndGet() == 0 && draining) {
+      closeIfIdle();
+    }
+  }
+
+  /** Marks the connection as one that outlives the port while its leader hands over. */
+  void drain() {
+    draining = true;
+  }
+
+  /** @return whether its leader hands over and this connection is let to finish */
+  boolean isDraining() {
+    return draining;
+  }
+
+  /**
+   * Tells the follower its leader hands over. A Java follower elects again and closes the
+   * connection once its calls are answered; a Node.js follower, which knows no such message, is
+   * closed as soon as it has no call in flight here.
+   */
+  void handOver() {
+    draining = true;
+    if (binary) {
+      write(Packet.response(0, 0, ConnObject.of(ConnObject.HANDOVER), Unpooled.EMPTY_BUFFER));
+    } else {
+      closeIfIdle();
+    }
+  }
+
+  private void closeIfIdle() {
+    Channel ch = channel;
+    if (!binary && unanswered.get() == 0 && queuedCalls.get() == 0 && ch != null) {
+      ch.eventLoop().execute(ch::close); // behind the answers already written
     }
   }
 

@@ -63,6 +63,13 @@ public final class ConnObject {
   public static final String REGISTER_CHANNEL_ACK = "register_channel_ack";
 
   /**
+   * Java-only: a response with id 0 that a leader which is closing sends to each Java follower
+   * (those that registered with {@code "binary":true}): the port is free, elect a new leader, and
+   * close this connection once the calls in flight are answered. Never sent to a Node.js follower.
+   */
+  public static final String HANDOVER = "handover";
+
+  /**
    * Most arguments an invoke may declare: a Java method has at most 255 parameters, so more can
    * only be a corrupt or hostile packet.
    */

@@ -259,9 +259,16 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
       closed = true;
       open = new ArrayList<>(live);
     }
-    List<CompletableFuture<Void>> closing = new ArrayList<>();
+    // Side by side: each leader hands over while the others do.
+    List<SessionMachine> begun = new ArrayList<>();
     for (SessionMachine s : open) {
-      closing.add(s.closeNow());
+      if (s.beginClose()) {
+        begun.add(s);
+      }
+    }
+    List<CompletableFuture<Void>> closing = new ArrayList<>();
+    for (SessionMachine s : begun) {
+      closing.add(s.awaitClosed());
     }
     if (isOwnThread()) {
       // Called from one of this runtime's threads: the sessions close on threads that must still

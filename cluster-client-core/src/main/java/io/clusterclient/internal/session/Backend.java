@@ -76,6 +76,29 @@ public interface Backend {
   String describe();
 
   /**
+   * Hands leadership over, then closes: a leader frees the port at once and tells its followers to
+   * elect another; it goes on answering the calls they already sent, and closes once they have
+   * left, or at the limit. A backend that cannot hand over just closes.
+   *
+   * @param limit how long followers may take to finish their calls
+   * @return completes when closed
+   */
+  default CompletableFuture<Void> handOver(java.time.Duration limit) {
+    return close();
+  }
+
+  /**
+   * Stops taking calls, because the leader is handing over, and closes once the calls already sent
+   * are answered (or time out). A call made from now on fails with {@link NotSentException}, which
+   * the session sends again to the next leader. Events of this backend are stale from now on.
+   *
+   * @return completes when closed
+   */
+  default CompletableFuture<Void> retire() {
+    return close();
+  }
+
+  /**
    * Leaves the cluster: closes the connection, or the real client and the port. Idempotent, and
    * never blocks: the future completes once everything is released.
    *

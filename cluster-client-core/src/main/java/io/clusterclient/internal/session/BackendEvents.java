@@ -14,6 +14,14 @@ public interface BackendEvents {
   void lost(Throwable cause);
 
   /**
+   * The leader is handing over: it has freed the port and still answers the calls in flight. The
+   * session retires this backend and elects a new leader at once.
+   */
+  default void handingOver() {
+    lost(new io.clusterclient.ClusterException("the leader handed over"));
+  }
+
+  /**
    * A value the leader pushed for a registration key.
    *
    * @param key the registration key

@@ -344,9 +344,22 @@ public final class SessionMachine implements SessionContext {
    * closed, unless called from a thread of the runtime, which must not wait for its own work.
    */
   public CompletableFuture<Void> closeNow() {
+    if (!beginClose()) {
+      return closed;
+    }
+    return awaitClosed();
+  }
+
+  /**
+   * Starts the close without waiting for it: a runtime closing several sessions lets them hand
+   * over side by side, then waits with {@link #awaitClosed()}.
+   *
+   * @return false when the session was closing already
+   */
+  public boolean beginClose() {
     synchronized (this) {
       if (closing) {
-        return closed;
+        return false;
       }
       closing = true;
     }
@@ -355,17 +368,31 @@ public final class SessionMachine implements SessionContext {
     } catch (java.util.concurrent.RejectedExecutionException e) {
       onClose(); // the loop is gone already: nothing else runs on it
     }
+    return true;
+  }
+
+  /**
+   * Waits (bounded) until a close begun is done, unless called from a thread of the runtime, which
+   * must not wait for its own work; then lets the runtime forget the session.
+   *
+   * @return completes when closed
+   */
+  public CompletableFuture<Void> awaitClosed() {
     if (host.isOwnThread() || loop.inLoop()) {
       // A thread of the runtime cannot wait for the runtime's own work.
       closed.whenComplete((x, e) -> host.remove(this));
       return closed;
     }
     try {
-      closed.get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+      closed.get(
+          TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS) + options.handoverTimeout().toMillis(),
+          TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
-      LOG.warn("[cluster-client:{}] closing took more than {} s; going on", name(), CLOSE_WAIT_SECONDS);
+      LOG.warn(
+          "[cluster-client:{}] closing took more than {} s past handoverTimeout; going on",
+          name(), CLOSE_WAIT_SECONDS);
     }
     // On this thread, which may wait: if this was the default runtime's last session, its threads
     // are stopped and waited for here.
@@ -392,11 +419,37 @@ public final class SessionMachine implements SessionContext {
   /** Starts the first election. */
   public void start() {
     this.elector = host.electorFor(this);
+    if (options.closeOnShutdown()) {
+      installShutdownHook();
+    }
     loop.execute(
         () -> {
           if (view.phase() == Phase.ELECTING && !closing) {
             startRound();
             attempt();
+          }
+        });
+  }
+
+  /**
+   * On SIGTERM or {@code System.exit}: closes, so that a leader hands over. The hook thread may wait:
+   * the JVM exits once every hook has returned.
+   */
+  private void installShutdownHook() {
+    Thread hook = new Thread(this::closeNow, "cluster-client-shutdown-" + name());
+    try {
+      Runtime.getRuntime().addShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      return; // already shutting down
+    }
+    closed.whenComplete(
+        (x, e) -> {
+          if (Thread.currentThread() != hook) {
+            try {
+              Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+              // the hook runs, or has run: nothing to remove
+            }
           }
         });
   }
@@ -592,6 +645,30 @@ public final class SessionMachine implements SessionContext {
         v.backend().describe(),
         cause == null || cause.getMessage() == null ? String.valueOf(cause) : cause.getMessage());
     v.backend().close();
+    elect(v, e);
+  }
+
+  /**
+   * The leader hands over: it has freed the port, and answers what was sent to it. Its connection is
+   * retired rather than closed, so no call in flight fails, and the election starts at once; calls
+   * made meanwhile wait for the new leader.
+   */
+  private void onHandingOver(long e) {
+    View v = view;
+    if (e != epoch || v.phase() == Phase.CLOSED) {
+      return; // stale
+    }
+    if (!v.phase().isLive()) {
+      lostEarly = e; // nothing was sent on it yet: closing it loses nothing
+      return;
+    }
+    LOG.info("[cluster-client:{}] {} is handing over; electing a new leader", name(), v.backend().describe());
+    v.backend().retire();
+    elect(v, e);
+  }
+
+  /** After the live view {@code v} of epoch {@code e} has ended: elect again. On the loop. */
+  private void elect(View v, long e) {
     // A holder found unresponsive stays so until a leader answers: calls keep failing fast.
     ClusterException fast =
         v.fastFailure() instanceof LeaderUnresponsiveException ? v.fastFailure() : null;
@@ -631,7 +708,12 @@ public final class SessionMachine implements SessionContext {
     // Done when the backend is closed, and so is whatever the attempt under way brings: the
     // runtime may stop its threads right after, and must leave no socket bound behind.
     Backend b = v.backend();
-    CompletableFuture<Void> backendClosed = b == null ? ENDED : b.close();
+    CompletableFuture<Void> backendClosed =
+        b == null
+            ? ENDED
+            : v.phase() == Phase.LEADING && !options.handoverTimeout().isZero()
+                ? b.handOver(options.handoverTimeout())
+                : b.close();
     CompletableFuture<Backend> attempt = inFlight;
     if (inFlightFollows) {
       attempt.cancel(false); // stops waiting for a registration; a leader's real client is awaited
@@ -639,7 +721,8 @@ public final class SessionMachine implements SessionContext {
     CompletableFuture<Void> attemptClosed =
         attempt
             .handle((carried, err) -> carried)
-            .thenCompose(carried -> carried == null ? ENDED : carried.close());
+            // The attempt that made the live backend carries it too: that one is closed above.
+            .thenCompose(carried -> carried == null || carried == b ? ENDED : carried.close());
     CompletableFuture.allOf(backendClosed, attemptClosed).whenComplete((x, err) -> closed.complete(null));
   }
 
@@ -648,6 +731,11 @@ public final class SessionMachine implements SessionContext {
       @Override
       public void lost(Throwable cause) {
         post(() -> onLost(e, cause), null);
+      }
+
+      @Override
+      public void handingOver() {
+        post(() -> onHandingOver(e), null);
       }
 
       @Override
@@ -682,7 +770,7 @@ public final class SessionMachine implements SessionContext {
       try {
         result = v.backend().invokeSync(info, args, deadline);
       } catch (LeaderLostException e) {
-        if (!info.isIdempotent() || !lostByFollower(v)) {
+        if (!(e instanceof NotSentException) && (!info.isIdempotent() || !lostByFollower(v))) {
           throw e;
         }
         // The connection closed with the call in flight: once more, to the next leader, within
@@ -709,7 +797,9 @@ public final class SessionMachine implements SessionContext {
         first,
         (v, e) -> {
           Throwable cause = e == null ? null : RemoteErrors.unwrap(e);
-          if (cause instanceof LeaderLostException && retry && lostByFollower(used[0])) {
+          if (cause instanceof LeaderLostException
+              && (retry || cause instanceof NotSentException)
+              && lostByFollower(used[0])) {
             retried.incrementAndGet();
             // Once the machine has given up the backend that lost it (it may not have yet);
             // never on the loop, which completes that wait.
@@ -826,12 +916,19 @@ public final class SessionMachine implements SessionContext {
 
   void invokeOneway(MethodInfo info, Object[] args) {
     long deadline = loop.nanoTime() + options.responseTimeout().toNanos();
-    Backend b = awaitLive(info, deadline).backend();
+    View v = awaitLive(info, deadline);
+    Backend b = v.backend();
     if (b.role() == Role.LEADER) {
       // Through the loop, as publishes go: a oneway made after a publish never overtakes it.
       post(() -> b.invokeOneway(info, args), null);
     } else {
-      b.invokeOneway(info, args); // the connection's writes keep their order on the same loop
+      try {
+        b.invokeOneway(info, args); // the connection's writes keep their order on the same loop
+      } catch (NotSentException e) {
+        // Its leader is handing over: to the next one.
+        awaitEnded(v, deadline, e);
+        awaitLive(info, deadline).backend().invokeOneway(info, args);
+      }
     }
   }
 

@@ -1,0 +1,172 @@
+package io.clusterclient.it;
+
+import static io.clusterclient.it.SharedSubscriptionIT.command;
+import static io.clusterclient.it.SharedSubscriptionIT.upstreamLog;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.clusterclient.testing.ChildJvm;
+import io.clusterclient.testing.Deadline;
+import io.clusterclient.testing.TestProcess;
+import io.clusterclient.testing.TestProcesses;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A rolling restart: every process of the cluster leaves in turn while it leads, half of them by
+ * {@code close()} and half by a real SIGTERM through the {@code closeOnShutdown} hook, and is
+ * replaced. Throughout, every process keeps slow calls that are not idempotent in flight on the
+ * leader, and quick ones besides. Bar: not one call fails anywhere, one leader after each round,
+ * and subscriptions and publishes move to each new real client.
+ */
+@Timeout(600)
+class HandoverIT {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final Pattern STATS =
+      Pattern.compile("OK ok=(\\d+) idempotentFailed=(\\d+) otherFailed=(\\d+) retried=(\\d+) elections=(\\d+) maxWaitMs=(\\d+) errors=(.*)");
+
+  private final TestProcesses processes = new TestProcesses();
+  private int started;
+
+  @AfterEach
+  void stop() {
+    processes.close();
+  }
+
+  private TestProcess join(int port, Path constructions) {
+    String name = "roll-" + (++started);
+    TestProcess p =
+        processes.add(
+            ChildJvm.builder(RegistryChild.class)
+                .name(name)
+                .args("" + port)
+                .systemProperty("cc.closeOnShutdown", "true")
+                .systemProperty("cc.constructions", constructions.toString())
+                .start());
+    p.awaitLine("READY ", WAIT);
+    assertThat(command(p, "sub roll")).isEqualTo("OK sub roll");
+    assertThat(command(p, "pub w-" + name + " " + name)).isEqualTo("OK pub w-" + name);
+    assertThat(command(p, "load")).isEqualTo("OK load");
+    assertThat(command(p, "slowload 2")).isEqualTo("OK slowload");
+    return p;
+  }
+
+  private static String role(TestProcess p) {
+    return command(p, "role").substring(3);
+  }
+
+  @Test
+  void everyProcessLeavesInTurnWhileLeadingAndNoCallFails(@TempDir Path dir) throws Exception {
+    int n = Integer.getInteger("handover.processes", 4);
+    int rounds = Integer.getInteger("handover.rounds", n);
+    int port = Ports.free();
+    Path constructions = dir.resolve("constructions.txt");
+    List<TestProcess> alive = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      alive.add(join(port, constructions));
+    }
+    long ok = 0;
+    long failed = 0;
+    StringBuilder errors = new StringBuilder();
+
+    for (int round = 1; round <= rounds; round++) {
+      TestProcess leader = null;
+      for (TestProcess p : alive) {
+        if (role(p).equals("LEADER")) {
+          assertThat(leader).as("round %d: one leader", round).isNull();
+          leader = p;
+        }
+      }
+      assertThat(leader).as("round %d: a leader", round).isNotNull();
+      // Its numbers leave with it: take them first. Its own calls after its close are not counted.
+      long[] s = stats(leader);
+      ok += s[0];
+      failed += s[1] + s[2];
+      errors.append(leader.name()).append(':').append(errorsOf(leader)).append(' ');
+      alive.remove(leader);
+      Map<TestProcess, long[]> before = new HashMap<>();
+      for (TestProcess p : alive) {
+        before.put(p, stats(p));
+      }
+
+      boolean bySignal = round % 2 == 0;
+      if (bySignal) {
+        leader.terminate();
+        assertThat(leader.awaitExit(WAIT)).as("exit code after SIGTERM").isEqualTo(143);
+      } else {
+        leader.send("exit");
+        leader.awaitLine("BYE", WAIT);
+        assertThat(leader.awaitExit(WAIT)).isZero();
+      }
+      String log = Files.readString(leader.logFile());
+      assertThat(log).as("round %d: the leader handed over", round).contains("handing over: port free");
+
+      for (TestProcess p : alive) {
+        Deadline.await(
+            p.name() + " ready again",
+            WAIT,
+            () -> stats(p)[4] > before.get(p)[4] && !role(p).equals("ELECTING"));
+      }
+      assertThat(alive.stream().filter(p -> role(p).equals("LEADER")).count())
+          .as("round %d: exactly one new leader", round)
+          .isEqualTo(1);
+      // The load went on through the handover, and went on succeeding.
+      for (TestProcess p : alive) {
+        Deadline.await(p.name() + " calls after the handover", WAIT, () -> stats(p)[0] > before.get(p)[0] + 4);
+      }
+
+      alive.add(join(port, constructions));
+      String value = "r" + round;
+      TestProcess publisher = alive.get(round % alive.size());
+      assertThat(command(publisher, "pub roll " + value)).isEqualTo("OK pub roll");
+      for (TestProcess p : alive) {
+        Lines.awaitSeen(p, "a push with " + value, l -> l.startsWith("PUSH roll ") && l.contains("\"" + value + "\""));
+      }
+      int r = round;
+      Deadline.await(
+          "round " + r + ": every live process's publish in the new real client",
+          WAIT,
+          () -> {
+            List<String> upstream = upstreamLog(publisher);
+            return alive.stream().allMatch(p -> upstream.contains("publish:w-" + p.name() + "=" + p.name()));
+          });
+    }
+
+    for (TestProcess p : alive) {
+      long[] s = stats(p);
+      ok += s[0];
+      failed += s[1] + s[2];
+      errors.append(p.name()).append(':').append(errorsOf(p)).append(' ');
+    }
+    System.out.printf(
+        "handover: %d processes, %d rolling restarts (close and SIGTERM); calls ok=%d, failed=%d; errors %s%n",
+        n, rounds, ok, failed, errors);
+    assertThat(failed).as("failed calls, idempotent or not; errors: %s", errors).isZero();
+    assertThat(ok).isPositive();
+  }
+
+  private static String errorsOf(TestProcess p) {
+    return command(p, "stats").replaceAll(".*errors=", "");
+  }
+
+  private static long[] stats(TestProcess p) {
+    String line = command(p, "stats");
+    Matcher m = STATS.matcher(line);
+    assertThat(m.matches()).as(line).isTrue();
+    long[] out = new long[6];
+    for (int i = 0; i < 6; i++) {
+      out[i] = Long.parseLong(m.group(i + 1));
+    }
+    return out;
+  }
+}
