@@ -106,6 +106,12 @@ class HandoverTest {
   }
 
   private Desk desk(String name, int port, RealDesk real, Duration handoverTimeout) {
+    return desk(name, port, () -> real, handoverTimeout, true);
+  }
+
+  private Desk desk(
+      String name, int port, java.util.function.Supplier<RealDesk> factory, Duration handoverTimeout,
+      boolean awaitReady) {
     ClusterRuntime runtime = ClusterRuntime.builder().name(name).build();
     runtimes.add(runtime);
     Desk desk =
@@ -118,7 +124,10 @@ class HandoverTest {
                     .responseTimeout(Duration.ofSeconds(10))
                     .handoverTimeout(handoverTimeout)
                     .build())
-            .create(() -> real);
+            .create(factory::get);
+    if (!awaitReady) {
+      return desk;
+    }
     try {
       ClusterClient.handle(desk).ready().get(20, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -171,6 +180,53 @@ class HandoverTest {
       two.publish(new Topic("news"));
       assertThat(heard).contains("news@" + next);
     });
+    assertThat(ClusterClient.handle(two).metrics().failed()).isZero();
+    assertThat(ClusterClient.handle(three).metrics().failed()).isZero();
+  }
+
+  /**
+   * The next leader's real client takes its time: meanwhile the leader that hands over still
+   * answers, so callers see no pause at all.
+   */
+  @Test
+  void untilTheNextLeaderIsLiveTheOneHandingOverStillAnswers() throws Exception {
+    int port = Ports.free();
+    RealDesk old = new RealDesk("old", 0);
+    Desk leader = desk("i1", port, old, Duration.ofSeconds(10));
+    CountDownLatch building = new CountDownLatch(1);
+    CountDownLatch build = new CountDownLatch(1);
+    java.util.function.Supplier<RealDesk> slow =
+        () -> {
+          building.countDown();
+          try {
+            build.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return new RealDesk("next", 0);
+        };
+    Desk two = desk("i2", port, slow, Duration.ofSeconds(10), true);
+    Desk three = desk("i3", port, slow, Duration.ofSeconds(10), true);
+
+    CompletableFuture<Void> closing =
+        CompletableFuture.runAsync(() -> ClusterClient.handle(leader).close());
+    try {
+      assertThat(building.await(20, TimeUnit.SECONDS)).as("the next leader builds its client").isTrue();
+      assertThat(List.of(ClusterClient.handle(two).role(), ClusterClient.handle(three).role()))
+          .contains(Role.ELECTING);
+      // One follower elects (its real client is being built); calls of both still get answers.
+      assertThat(two.whoami()).isEqualTo("old");
+      assertThat(three.whoami()).isEqualTo("old");
+      assertThat(closing).isNotDone();
+    } finally {
+      build.countDown();
+    }
+    await().atMost(WAIT).until(
+        () -> ClusterClient.handle(two).role().isConnected() && ClusterClient.handle(three).role().isConnected());
+    assertThat(two.whoami()).isEqualTo("next");
+    assertThat(three.whoami()).isEqualTo("next");
+    closing.get(20, TimeUnit.SECONDS);
+    assertThat(old.events).contains("closed");
     assertThat(ClusterClient.handle(two).metrics().failed()).isZero();
     assertThat(ClusterClient.handle(three).metrics().failed()).isZero();
   }

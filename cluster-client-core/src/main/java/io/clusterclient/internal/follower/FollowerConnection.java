@@ -305,7 +305,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       pending.remove(id);
       app.release();
       connectionLost(closeCause);
-      p.future.completeExceptionally(lost(p, closeCause));
+      p.future.completeExceptionally(notSent(p, closeCause)); // never written: safe to send again
       return p.future;
     }
     try {
@@ -634,7 +634,8 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     Channel ch = channel;
     if (!ch.isActive()) {
       app.release();
-      throw lost(new Pending(info, null, timeoutMillis), closeCause);
+      connectionLost(closeCause);
+      throw notSent(new Pending(info, null, timeoutMillis), closeCause);
     }
     if (!ch.isWritable() && unsentBytes(ch) + app.readableBytes() > maxWaitingBytes) {
       app.release();
@@ -687,6 +688,13 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   private NotSentException notSent(Pending p) {
     return new NotSentException(
         p.what() + " was not sent: " + leader + " is handing over; it goes to the next leader");
+  }
+
+  private NotSentException notSent(Pending p, Throwable cause) {
+    return new NotSentException(
+        p.what() + " was not sent: the connection to " + leader + " had closed"
+            + (cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")")
+            + "; it goes to the next leader");
   }
 
   private LeaderLostException lost(Pending p, Throwable cause) {

@@ -228,6 +228,12 @@ public final class SessionMachine implements SessionContext {
   private CompletableFuture<Backend> inFlight = CompletableFuture.completedFuture(null);
   private boolean inFlightFollows;
   private boolean warmedUp;
+  /**
+   * While electing after a handover: the live view of the leader that hands over, which still
+   * answers calls until the next leader is live; then it is retired. Null otherwise. Written on the
+   * loop, read by callers.
+   */
+  private volatile View interim;
   /** What the current backend has been told about, by key. */
   private final Map<String, Subscriptions.Registration> told = new HashMap<>();
   /** The keys of {@link #published}, readable from any thread, to bound it on the caller's. */
@@ -595,6 +601,7 @@ public final class SessionMachine implements SessionContext {
     LOG.info("[cluster-client:{}] {} ({})", name(), phase.role, b.describe());
     fireRole(phase.role);
     gate.complete(b);
+    endInterim(false);
     if (phase == Phase.FOLLOWING && !warmedUp) {
       warmedUp = true;
       host.elections().execute(() -> host.warmUp(this));
@@ -631,6 +638,11 @@ public final class SessionMachine implements SessionContext {
   }
 
   private void onLost(long e, Throwable cause) {
+    View i = interim;
+    if (i != null && i.epoch() == e) {
+      endInterim(true); // the leader that handed over is gone: calls wait for the next one
+      return;
+    }
     View v = view;
     if (e != epoch || v.phase() == Phase.CLOSED) {
       return; // stale
@@ -649,9 +661,9 @@ public final class SessionMachine implements SessionContext {
   }
 
   /**
-   * The leader hands over: it has freed the port, and answers what was sent to it. Its connection is
-   * retired rather than closed, so no call in flight fails, and the election starts at once; calls
-   * made meanwhile wait for the new leader.
+   * The leader hands over: it has freed the port, and still answers. The election starts at once;
+   * meanwhile the old leader serves calls as the interim, and once the next leader is live its
+   * connection is retired, not closed, so no call in flight on it fails.
    */
   private void onHandingOver(long e) {
     View v = view;
@@ -663,17 +675,42 @@ public final class SessionMachine implements SessionContext {
       return;
     }
     LOG.info("[cluster-client:{}] {} is handing over; electing a new leader", name(), v.backend().describe());
-    v.backend().retire();
-    elect(v, e);
+    endInterim(false);
+    interim = v; // still serves calls while the next leader is elected
+    elect(v, e, false);
+  }
+
+  /**
+   * Gives up the leader that handed over: retired (its calls in flight finish) once the next one is
+   * live, closed when the session closes or its connection is lost.
+   */
+  private void endInterim(boolean close) {
+    View i = interim;
+    if (i == null) {
+      return;
+    }
+    interim = null;
+    if (close) {
+      i.backend().close();
+    } else {
+      i.backend().retire();
+    }
+    i.ended().complete(null);
   }
 
   /** After the live view {@code v} of epoch {@code e} has ended: elect again. On the loop. */
   private void elect(View v, long e) {
+    elect(v, e, true);
+  }
+
+  private void elect(View v, long e, boolean ended) {
     // A holder found unresponsive stays so until a leader answers: calls keep failing fast.
     ClusterException fast =
         v.fastFailure() instanceof LeaderUnresponsiveException ? v.fastFailure() : null;
     view = new View(Phase.ELECTING, e, null, new CompletableFuture<>(), fast);
-    v.ended().complete(null);
+    if (ended) {
+      v.ended().complete(null);
+    }
     fireRole(Role.ELECTING);
     startRound();
     attempt();
@@ -700,6 +737,7 @@ public final class SessionMachine implements SessionContext {
     view = new View(Phase.CLOSED, epoch, null, CompletableFuture.failedFuture(closedException()), null);
     v.gate().completeExceptionally(closedException());
     v.ended().complete(null);
+    endInterim(true);
     fireRole(Role.CLOSED);
     listeners.clear();
     told.clear();
@@ -878,6 +916,10 @@ public final class SessionMachine implements SessionContext {
   private CompletableFuture<Object> invokeAsyncOnce(
       MethodInfo info, Object[] args, long deadline, View[] used) {
     View v = view;
+    if (v.backend() == null && interim != null) {
+      View i = interim;
+      v = i != null ? i : v; // the leader that hands over answers until the next one is live
+    }
     if (v.backend() != null) {
       used[0] = v;
       return v.backend().invokeAsync(info, args, deadline);
@@ -1151,6 +1193,10 @@ public final class SessionMachine implements SessionContext {
     View v = view;
     if (v.backend() != null) {
       return v;
+    }
+    View i = interim;
+    if (i != null) {
+      return i; // the leader that hands over answers until the next one is live
     }
     ClusterException fast = failFast(info, v);
     if (fast != null) {
