@@ -101,6 +101,9 @@ class HandoverIT {
 
       boolean bySignal = round % 2 == 0;
       if (bySignal) {
+        // The main thread starts closing too, just before the hook does: the hook must wait for
+        // that close, or the JVM halts in the middle of the handover.
+        leader.send("exit");
         leader.terminate();
         assertThat(leader.awaitExit(WAIT)).as("exit code after SIGTERM").isEqualTo(143);
       } else {

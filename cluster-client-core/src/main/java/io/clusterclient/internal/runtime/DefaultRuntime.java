@@ -260,14 +260,11 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
       open = new ArrayList<>(live);
     }
     // Side by side: each leader hands over while the others do.
-    List<SessionMachine> begun = new ArrayList<>();
     for (SessionMachine s : open) {
-      if (s.beginClose()) {
-        begun.add(s);
-      }
+      s.beginClose();
     }
     List<CompletableFuture<Void>> closing = new ArrayList<>();
-    for (SessionMachine s : begun) {
+    for (SessionMachine s : open) {
       closing.add(s.awaitClosed());
     }
     if (isOwnThread()) {

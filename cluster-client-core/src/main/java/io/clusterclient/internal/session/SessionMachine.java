@@ -350,9 +350,9 @@ public final class SessionMachine implements SessionContext {
    * closed, unless called from a thread of the runtime, which must not wait for its own work.
    */
   public CompletableFuture<Void> closeNow() {
-    if (!beginClose()) {
-      return closed;
-    }
+    // Waits even when another thread began the close: a shutdown hook that returned early would
+    // let the JVM halt in the middle of a handover that, say, the main thread started.
+    beginClose();
     return awaitClosed();
   }
 
