@@ -651,10 +651,16 @@ final class Suite {
         sleepMillis(10);
       }
       double gapMs = 0;
+      double gapStartMs = 0;
       long roundFailed = 0;
       ArrayNode errors = JSON.createArrayNode();
       for (JsonNode s : stats) {
-        gapMs = Math.max(gapMs, s.path("maxSilence").asLong() / 1e6);
+        double silence = s.path("maxSilence").asLong() / 1e6;
+        if (silence > gapMs) {
+          gapMs = silence;
+          // Where the longest silence began, from SIGTERM: the same clock in every process.
+          gapStartMs = (s.path("maxSilenceEnd").asLong() - s.path("maxSilence").asLong() - stoppedAt) / 1e6;
+        }
         roundFailed += s.path("failures").asLong();
         if (!s.path("lastError").isNull()) {
           errors.add(s.path("lastError").asText());
@@ -674,6 +680,7 @@ final class Suite {
           .put("gapMs", gapMs)
           .put("failed", roundFailed)
           .put("recovered", recovered)
+          .put("gapStartAfterSigtermMs", gapStartMs)
           .put("sigtermToExitMs", (exitedAt - stoppedAt) / 1e6);
       r.set("lastErrors", errors);
       Child fresh = track(launcher.member(port, name, label("peer"), "member"));

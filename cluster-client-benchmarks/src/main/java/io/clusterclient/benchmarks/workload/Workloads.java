@@ -44,6 +44,8 @@ final class Workloads {
   private volatile boolean loading;
   private final AtomicLong lastSuccess = new AtomicLong();
   private final AtomicLong maxSilence = new AtomicLong();
+  /** When the longest silence since the mark ended (System.nanoTime()). */
+  private volatile long maxSilenceEnd;
   private final AtomicLong failures = new AtomicLong();
   private final AtomicLong calls = new AtomicLong();
   private volatile long windowStart = Long.MAX_VALUE;
@@ -427,8 +429,13 @@ final class Workloads {
         long now = System.nanoTime();
         long prev = lastSuccess.getAndAccumulate(now, Math::max);
         if (prev >= windowStart && now > prev) {
-          maxSilence.accumulateAndGet(now - prev, Math::max);
+          long silence = now - prev;
+          if (maxSilence.accumulateAndGet(silence, Math::max) == silence) {
+            maxSilenceEnd = now;
+          }
         }
+      } catch (io.clusterclient.ClusterClosedException e) {
+        return; // this process is leaving (SIGTERM in workload h): its load stops, as a server's would
       } catch (Exception e) {
         failures.incrementAndGet();
         lastError = e.toString();
@@ -442,6 +449,7 @@ final class Workloads {
 
   private ObjectNode mark() {
     maxSilence.set(0);
+    maxSilenceEnd = 0;
     failures.set(0);
     calls.set(0);
     lastError = null;
@@ -454,6 +462,7 @@ final class Workloads {
         .put("role", target.role())
         .put("lastSuccess", lastSuccess.get())
         .put("maxSilence", maxSilence.get())
+        .put("maxSilenceEnd", maxSilenceEnd)
         .put("failures", failures.get())
         .put("calls", calls.get())
         .put("lastError", lastError)
