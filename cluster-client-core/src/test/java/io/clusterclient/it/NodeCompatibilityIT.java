@@ -129,6 +129,36 @@ class NodeCompatibilityIT {
         () -> javaCall(leader, "recorded", "[]").contains("from node"));
   }
 
+  /**
+   * A Node.js follower knows no handover message: the Java leader that hands over closes its
+   * connection as soon as no call of it is in flight, and the original re-registers with the Java
+   * follower that took over.
+   */
+  @Test
+  void aNodeFollowerFollowsTheNextLeaderWhenAJavaLeaderHandsOver() throws Exception {
+    int port = Ports.free();
+    TestProcess first = javaProcess("java-first", port);
+    assertThat(first.awaitLine("READY EchoService ", WAIT)).endsWith("LEADER");
+    TestProcess second = javaProcess("java-second", port);
+    assertThat(second.awaitLine("READY EchoService ", WAIT)).endsWith("FOLLOWER");
+    TestProcess follower = nodeProcess("node-follower-handover", "follower", port);
+    follower.awaitLine("READY follower", WAIT);
+    assertThat(nodeCall(follower, "echo", "[\"before\"]")).isEqualTo("RESULT echo \"before\"");
+
+    first.send("exit");
+    first.awaitLine("BYE", WAIT);
+    assertThat(java.nio.file.Files.readString(first.logFile()))
+        .contains("handing over: port free, 2 follower(s) told");
+    Deadline.await("the Java follower leads", WAIT, () -> {
+      second.send("role EchoService");
+      return second.awaitLine(l -> l.startsWith("OK ") || l.startsWith("ERR "), WAIT).equals("OK LEADER");
+    });
+    // The original re-registers on its own; its calls then reach the new leader.
+    Deadline.await("the Node.js follower is served by the new leader", WAIT,
+        () -> nodeCall(follower, "echo", "[\"after\"]").equals("RESULT echo \"after\""));
+    assertThat(javaCall(second, "echo", "[\"java\"]")).isEqualTo("OK \"java\"");
+  }
+
   @Test
   void aJavaFollowerIsServedByANodeLeader() {
     int port = Ports.free();

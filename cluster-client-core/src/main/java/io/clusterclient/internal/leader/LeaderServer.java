@@ -192,28 +192,53 @@ public final class LeaderServer {
     return last ? close() : CompletableFuture.completedFuture(null);
   }
 
-  /** Frees the port; never waits, as it may run on an event loop. */
+  /**
+   * Frees the port; never waits, as it may run on an event loop. The listening socket closes first;
+   * the followers' connections close, and the port is reported free, only once its descriptor is
+   * really released: NIO releases it at the event loop's next select, after the close future has
+   * completed. So a follower that sees its connection close, or hears of a handover, binds the port
+   * at its first try instead of finding it still held and backing off.
+   */
   private CompletableFuture<Void> close() {
     onClosed.accept(this);
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    Channel ch = serverChannel;
-    for (Channel child : children) {
-      ServerConnection c = child.pipeline().get(ServerConnection.class);
-      if (c == null || !c.isDraining()) {
-        child.close(); // a draining one is closed by its channel, once its follower has left
-      }
-    }
     synchronized (this) {
       parked.clear();
       parkedCount = 0;
     }
-    if (ch == null) {
-      done.complete(null);
-    } else {
-      ch.close().addListener(f -> done.complete(null));
-    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Channel ch = serverChannel;
     LOG.debug("releasing 127.0.0.1:{}", port);
+    if (ch == null) {
+      closeChildren();
+      done.complete(null);
+      return done;
+    }
+    Runnable released =
+        () -> {
+          closeChildren();
+          done.complete(null);
+        };
+    ch.close()
+        .addListener(
+            f -> {
+              try {
+                // A task scheduled now runs after the loop's next select, which releases the socket.
+                ch.eventLoop().schedule(released, 0, TimeUnit.NANOSECONDS);
+              } catch (java.util.concurrent.RejectedExecutionException e) {
+                released.run();
+              }
+            });
     return done;
+  }
+
+  /** Closes every connection but those of channels that hand over, which close them themselves. */
+  private void closeChildren() {
+    for (Channel child : children) {
+      ServerConnection c = child.pipeline().get(ServerConnection.class);
+      if (c == null || !c.isDraining()) {
+        child.close();
+      }
+    }
   }
 
   /** Routes a {@code register_channel} to its channel, or parks it until that channel is led. */

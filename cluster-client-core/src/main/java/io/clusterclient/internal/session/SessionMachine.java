@@ -734,8 +734,18 @@ public final class SessionMachine implements SessionContext {
     }
     epoch++; // every result still on its way is stale from now on
     cancelRetry.run();
-    view = new View(Phase.CLOSED, epoch, null, CompletableFuture.failedFuture(closedException()), null);
-    v.gate().completeExceptionally(closedException());
+    ClusterClosedException closedError = closedException();
+    view = new View(Phase.CLOSED, epoch, null, CompletableFuture.failedFuture(closedError), null);
+    // The backend first: a leader that hands over frees the port and tells its followers before
+    // anything else here runs, as their calls wait on it meanwhile.
+    Backend b = v.backend();
+    CompletableFuture<Void> backendClosed =
+        b == null
+            ? ENDED
+            : v.phase() == Phase.LEADING && !options.handoverTimeout().isZero()
+                ? b.handOver(options.handoverTimeout())
+                : b.close();
+    v.gate().completeExceptionally(closedError);
     v.ended().complete(null);
     endInterim(true);
     fireRole(Role.CLOSED);
@@ -745,13 +755,6 @@ public final class SessionMachine implements SessionContext {
     remembered.clear();
     // Done when the backend is closed, and so is whatever the attempt under way brings: the
     // runtime may stop its threads right after, and must leave no socket bound behind.
-    Backend b = v.backend();
-    CompletableFuture<Void> backendClosed =
-        b == null
-            ? ENDED
-            : v.phase() == Phase.LEADING && !options.handoverTimeout().isZero()
-                ? b.handOver(options.handoverTimeout())
-                : b.close();
     CompletableFuture<Backend> attempt = inFlight;
     if (inFlightFollows) {
       attempt.cancel(false); // stops waiting for a registration; a leader's real client is awaited

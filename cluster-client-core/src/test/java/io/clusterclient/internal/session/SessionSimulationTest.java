@@ -198,11 +198,13 @@ class SessionSimulationTest {
       for (SimBackend b : world.backends) {
         if (b.process == victim && b.role == Role.FOLLOWER) {
           b.leader.followers.remove(b);
+          b.leader.followerLeft();
         }
       }
-      SimWorld.SimLeader holder = world.holders.get(PORT);
-      if (holder != null && holder.owner == victim) {
-        holder.die();
+      for (SimWorld.SimLeader l : new ArrayList<>(world.leaders)) {
+        if (l.owner == victim) {
+          l.die(); // holding the port, or handing it over
+        }
       }
     }
 
@@ -241,8 +243,11 @@ class SessionSimulationTest {
       SimBackend now = (SimBackend) p.machine.backend();
       SimBackend before = lastLive.get(p);
       if (before != null && before != now && !before.lost && !before.leader.gone
-          && p.machine.phase() != SessionMachine.Phase.CLOSED) {
+          && !before.leader.handingOver && p.machine.phase() != SessionMachine.Phase.CLOSED) {
         world.violation(p + " gave up a healthy " + before.describe());
+      }
+      if (before != null && before.retired && !before.leader.handingOver) {
+        world.violation(p + " retired " + before.describe() + " whose leader does not hand over");
       }
       if (now != null) {
         lastLive.put(p, now);

@@ -34,6 +34,8 @@ final class SimWorld {
   /** Who holds each port. */
   final Map<Integer, SimLeader> holders = new HashMap<>();
   final List<String> violations = new ArrayList<>();
+  /** Every leader ever made: a killed process's leader dies even after it freed the port. */
+  final List<SimLeader> leaders = new ArrayList<>();
   /** Every backend ever made, to check that each is closed in the end. */
   final List<SimBackend> backends = new ArrayList<>();
   double factoryFailure = 0.05;
@@ -139,10 +141,21 @@ final class SimWorld {
     final Set<String> upstream = new LinkedHashSet<>();
     boolean hung;
     boolean gone;
+    /** Freed the port and told its followers; serves them until they leave or the limit. */
+    boolean handingOver;
+    Runnable handedOver = () -> {};
 
     SimLeader(SimProcess owner, int port) {
       this.owner = owner;
       this.port = port;
+      leaders.add(this);
+    }
+
+    /** A follower left: the last one to leave a leader that hands over lets it close. */
+    void followerLeft() {
+      if (handingOver && followers.isEmpty()) {
+        handedOver.run();
+      }
     }
 
     /** The port is free again; every follower hears the loss a little later. */
@@ -171,6 +184,8 @@ final class SimWorld {
     final Set<CompletableFuture<Object>> inFlight = new HashSet<>();
     boolean closed;
     boolean lost;
+    /** A follower whose leader hands over: sends nothing new, closes once drained. */
+    boolean retired;
 
     SimBackend(SimProcess process, Role role, SimLeader leader, BackendEvents events) {
       this.process = process;
@@ -197,6 +212,10 @@ final class SimWorld {
     @Override
     public CompletableFuture<Object> invokeAsync(MethodInfo info, Object[] args, long deadlineNanos) {
       CompletableFuture<Object> out = new CompletableFuture<>();
+      if (retired) {
+        out.completeExceptionally(new NotSentException("sim: retired"));
+        return out;
+      }
       if (!reachable()) {
         out.completeExceptionally(new LeaderLostException("sim: not connected", null));
         return out;
@@ -205,14 +224,63 @@ final class SimWorld {
       at(jitter(), () -> {
         if (!leader.hung && reachable() && inFlight.remove(out)) {
           out.complete("ok:" + args[0]);
+          closeWhenDrained();
         }
       });
       at(deadlineNanos - now, () -> {
         if (inFlight.remove(out)) {
           out.completeExceptionally(new ClusterTimeoutException("sim: timed out", Duration.ZERO));
+          closeWhenDrained();
         }
       });
       return out;
+    }
+
+    @Override
+    public CompletableFuture<Void> handOver(Duration limit) {
+      if (role != Role.LEADER || closed || leader.gone || leader.handingOver) {
+        return close();
+      }
+      leader.handingOver = true;
+      if (holders.get(leader.port) == leader) {
+        holders.remove(leader.port); // the port is free; the followers are told
+      }
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      boolean[] finished = new boolean[1];
+      leader.handedOver =
+          () -> {
+            if (!finished[0]) {
+              finished[0] = true;
+              close().whenComplete((x, e) -> done.complete(null));
+            }
+          };
+      for (SimBackend f : new ArrayList<>(leader.followers)) {
+        at(jitter(), () -> {
+          if (!f.closed && !f.lost && !leader.gone) {
+            f.events.handingOver();
+          }
+        });
+      }
+      at(limit.toNanos(), leader.handedOver);
+      leader.followerLeft();
+      return done;
+    }
+
+    @Override
+    public CompletableFuture<Void> retire() {
+      if (role != Role.FOLLOWER) {
+        return close();
+      }
+      retired = true;
+      closeWhenDrained();
+      return CompletableFuture.completedFuture(null);
+    }
+
+    /** A retired follower leaves once its calls are answered (or timed out). */
+    void closeWhenDrained() {
+      if (retired && !closed && inFlight.isEmpty()) {
+        at(jitter(), this::close);
+      }
     }
 
     @Override
@@ -288,6 +356,7 @@ final class SimWorld {
           leader.die();
         } else {
           leader.followers.remove(this);
+          leader.followerLeft();
         }
       }
       CompletableFuture<Void> done = new CompletableFuture<>();
