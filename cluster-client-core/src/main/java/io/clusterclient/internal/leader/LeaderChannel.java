@@ -211,6 +211,7 @@ public final class LeaderChannel implements Backend {
     } catch (Exception | LinkageError e) {
       LOG.debug("[cluster-client:{}] warming up the leader's code failed", session.name(), e);
     }
+    LeaderRehearsal.run(session);
   }
 
   /** The body of {@code register_channel_res}. */
