@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * one call, then everything closed. When this process has to take over, the classes are loaded and
  * the lambdas linked: the first run of that code cost more than the election itself. No user code
  * runs: the stand-in answers every method with its type's default value, and the user's factory is
- * never called.
+ * never called. It starts no thread: what the leader would run on workers runs inline.
  */
 final class LeaderRehearsal {
   private static final Logger LOG = LoggerFactory.getLogger(LeaderRehearsal.class);
@@ -192,19 +192,22 @@ final class LeaderRehearsal {
       return () -> standIn;
     }
 
+    // Inline: the rehearsal's stand-in never blocks, and a process that just became a follower
+    // should not start threads for it (the same methods run; only the thread differs).
+
     @Override
     public Executor worker() {
-      return session.worker();
+      return Runnable::run;
     }
 
     @Override
     public Executor elections() {
-      return session.elections();
+      return Runnable::run;
     }
 
     @Override
     public Executor callbackExecutor() {
-      return session.callbackExecutor();
+      return Runnable::run;
     }
 
     @Override
