@@ -13,8 +13,10 @@ import io.clusterclient.internal.session.SessionContext;
 import io.clusterclient.internal.transport.Transport;
 import io.netty.channel.EventLoop;
 import java.lang.reflect.Proxy;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +38,9 @@ final class LeaderRehearsal {
   private LeaderRehearsal() {}
 
   /**
-   * Rehearses, blocking the calling thread (an election thread) a few milliseconds. Never throws.
+   * Starts the rehearsal and returns at once: each step runs when the one before completes, on the
+   * runtime's event loop, so no thread waits for it, and a runtime that shuts down meanwhile simply
+   * ends it. Never throws.
    *
    * @param session the session that follows
    */
@@ -46,41 +50,57 @@ final class LeaderRehearsal {
       return; // no stand-in without running a constructor of the user's class
     }
     Stage stage = new Stage(session, standIn(type));
-    Backend leader = null;
-    Backend follower = null;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STEP_SECONDS);
+    AtomicReference<Backend> leader = new AtomicReference<>();
+    AtomicReference<Backend> follower = new AtomicReference<>();
     try {
-      LeaderServer server =
-          LeaderServer.bind(stage, 0, s -> {}).get(STEP_SECONDS, TimeUnit.SECONDS);
-      if (server == null) {
-        return;
-      }
-      stage.port = server.port();
-      leader = LeaderChannel.start(stage, server, NOTHING).get(STEP_SECONDS, TimeUnit.SECONDS);
-      follower =
-          FollowerConnection.connect(
-                  stage, NOTHING, System.nanoTime() + TimeUnit.SECONDS.toNanos(STEP_SECONDS))
-              .get(STEP_SECONDS, TimeUnit.SECONDS);
-      if (leader == null || follower == null) {
-        return;
-      }
-      // Their descriptions are logged when a process takes over: built once here, too.
-      LOG.trace("rehearsal: {} served {}", leader.describe(), follower.describe());
-      MethodInfo call = firstPlainInvoke(session.table());
-      if (call != null) {
-        Object[] args = new Object[call.parameterCount()];
-        Class<?>[] classes = call.method().getParameterTypes();
-        for (int i = 0; i < args.length; i++) {
-          args[i] = RealClients.defaultValue(classes[i]);
-        }
-        follower.invokeSync(
-            call, args, System.nanoTime() + TimeUnit.SECONDS.toNanos(STEP_SECONDS));
-      }
-      COMPLETED.incrementAndGet();
-    } catch (Throwable t) {
-      LOG.debug("[cluster-client:{}] rehearsing the leader's code failed", session.name(), t);
-    } finally {
-      close(follower);
-      close(leader);
+      LeaderServer.bind(stage, 0, s -> {})
+          .thenCompose(
+              server -> {
+                if (server == null || session.isClosed()) {
+                  return CompletableFuture.<Backend>completedFuture(null);
+                }
+                stage.port = server.port();
+                return LeaderChannel.start(stage, server, NOTHING);
+              })
+          .thenCompose(
+              l -> {
+                leader.set(l);
+                return l == null || session.isClosed()
+                    ? CompletableFuture.<Backend>completedFuture(null)
+                    : FollowerConnection.connect(stage, NOTHING, deadline);
+              })
+          .thenCompose(
+              f -> {
+                follower.set(f);
+                if (f == null) {
+                  return CompletableFuture.completedFuture(null);
+                }
+                // Their descriptions are logged when a process takes over: built once here, too.
+                LOG.trace("rehearsal: {} served {}", leader.get().describe(), f.describe());
+                MethodInfo call = firstPlainInvoke(session.table());
+                if (call == null) {
+                  return CompletableFuture.completedFuture(null);
+                }
+                Object[] args = new Object[call.parameterCount()];
+                Class<?>[] classes = call.method().getParameterTypes();
+                for (int i = 0; i < args.length; i++) {
+                  args[i] = RealClients.defaultValue(classes[i]);
+                }
+                return f.invokeAsync(call, args, deadline);
+              })
+          .whenComplete(
+              (x, e) -> {
+                if (e == null && follower.get() != null) {
+                  COMPLETED.incrementAndGet();
+                } else if (e != null) {
+                  LOG.debug("[cluster-client:{}] rehearsing the leader's code failed", session.name(), e);
+                }
+                close(follower.get());
+                close(leader.get());
+              });
+    } catch (RuntimeException e) {
+      LOG.debug("[cluster-client:{}] rehearsing the leader's code failed", session.name(), e);
     }
   }
 
@@ -90,13 +110,8 @@ final class LeaderRehearsal {
   }
 
   private static void close(Backend b) {
-    if (b == null) {
-      return;
-    }
-    try {
-      b.close().get(STEP_SECONDS, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      LOG.debug("closing a rehearsal backend failed", e);
+    if (b != null) {
+      b.close();
     }
   }
 
