@@ -470,41 +470,10 @@ final class Suite {
       leader.kill();
       members.remove(leader);
       children.remove(leader);
-      long deadline = killedAt + Duration.ofSeconds(20).toNanos();
-      long rolesOkAt = 0;
-      List<JsonNode> stats;
-      boolean recovered = false;
-      while (true) {
-        stats = new ArrayList<>();
-        for (Child c : members) {
-          stats.add(c.call(cmd("stat"), Duration.ofSeconds(10)));
-        }
-        long now = System.nanoTime();
-        int leaders = 0;
-        int followers = 0;
-        for (JsonNode s : stats) {
-          String role = s.path("role").asText();
-          leaders += role.equals("LEADER") ? 1 : 0;
-          followers += role.equals("FOLLOWER") ? 1 : 0;
-        }
-        if (rolesOkAt == 0 && leaders == 1 && leaders + followers == members.size()) {
-          rolesOkAt = now;
-        }
-        if (rolesOkAt != 0) {
-          boolean all = true;
-          for (JsonNode s : stats) {
-            all &= s.path("lastSuccess").asLong() > rolesOkAt;
-          }
-          if (all) {
-            recovered = true;
-            break;
-          }
-        }
-        if (now > deadline) {
-          break;
-        }
-        sleepMillis(10);
-      }
+      Recovery recovery = awaitRecovery(members, killedAt + Duration.ofSeconds(20).toNanos());
+      long rolesOkAt = recovery.rolesOkAt();
+      List<JsonNode> stats = recovery.stats();
+      boolean recovered = recovery.recovered();
       double gapMs = 0;
       long roundFailed = 0;
       ArrayNode errors = JSON.createArrayNode();
@@ -615,41 +584,9 @@ final class Suite {
       }
       members.remove(leaving);
       children.remove(leaving);
-      long deadline = exitedAt + Duration.ofSeconds(20).toNanos();
-      long rolesOkAt = 0;
-      List<JsonNode> stats;
-      boolean recovered = false;
-      while (true) {
-        stats = new ArrayList<>();
-        for (Child c : members) {
-          stats.add(c.call(cmd("stat"), Duration.ofSeconds(10)));
-        }
-        long now = System.nanoTime();
-        int leaders = 0;
-        int followers = 0;
-        for (JsonNode s : stats) {
-          String role = s.path("role").asText();
-          leaders += role.equals("LEADER") ? 1 : 0;
-          followers += role.equals("FOLLOWER") ? 1 : 0;
-        }
-        if (rolesOkAt == 0 && leaders == 1 && leaders + followers == members.size()) {
-          rolesOkAt = now;
-        }
-        if (rolesOkAt != 0) {
-          boolean all = true;
-          for (JsonNode s : stats) {
-            all &= s.path("lastSuccess").asLong() > rolesOkAt;
-          }
-          if (all) {
-            recovered = true;
-            break;
-          }
-        }
-        if (now > deadline) {
-          break;
-        }
-        sleepMillis(10);
-      }
+      Recovery recovery = awaitRecovery(members, exitedAt + Duration.ofSeconds(20).toNanos());
+      List<JsonNode> stats = recovery.stats();
+      boolean recovered = recovery.recovered();
       double gapMs = 0;
       double gapStartMs = 0;
       long roundFailed = 0;
@@ -697,6 +634,50 @@ final class Suite {
     results.put("h.leaders", impl, Figure.single(leaderRounds));
     results.put("h.failed", impl, Figure.single(failed));
     System.out.printf("[bench] h (%s) done in %.1f s%n", impl.title(), (System.nanoTime() - t0) / 1e9);
+  }
+
+  /**
+   * What the survivors said once they had recovered, or at the deadline.
+   *
+   * @param stats each survivor's last {@code stat}
+   * @param recovered whether one leads, the rest follow, and every one has succeeded since
+   * @param rolesOkAt when the roles were first right, or 0
+   */
+  private record Recovery(List<JsonNode> stats, boolean recovered, long rolesOkAt) {}
+
+  /** Polls the survivors until one leads, the others follow and each has had a call succeed since. */
+  private Recovery awaitRecovery(List<Child> members, long deadline) {
+    long rolesOkAt = 0;
+    while (true) {
+      List<JsonNode> stats = new ArrayList<>();
+      for (Child c : members) {
+        stats.add(c.call(cmd("stat"), Duration.ofSeconds(10)));
+      }
+      long now = System.nanoTime();
+      int leaders = 0;
+      int followers = 0;
+      for (JsonNode s : stats) {
+        String role = s.path("role").asText();
+        leaders += role.equals("LEADER") ? 1 : 0;
+        followers += role.equals("FOLLOWER") ? 1 : 0;
+      }
+      if (rolesOkAt == 0 && leaders == 1 && leaders + followers == members.size()) {
+        rolesOkAt = now;
+      }
+      if (rolesOkAt != 0) {
+        boolean all = true;
+        for (JsonNode s : stats) {
+          all &= s.path("lastSuccess").asLong() > rolesOkAt;
+        }
+        if (all) {
+          return new Recovery(stats, true, rolesOkAt);
+        }
+      }
+      if (now > deadline) {
+        return new Recovery(stats, false, rolesOkAt);
+      }
+      sleepMillis(10);
+    }
   }
 
   private Child awaitOneLeader(List<Child> members, Duration timeout) {

@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,8 +30,6 @@ class ChaosIT {
   private static final long RESPONSE_TIMEOUT_MS = 2000;
   /** Waiting for a leader, the call, and its one retry: each bounded by the response timeout. */
   private static final long CALL_BOUND_MS = 4 * RESPONSE_TIMEOUT_MS + 2000;
-  private static final Pattern STATS =
-      Pattern.compile("OK ok=(\\d+) idempotentFailed=(\\d+) otherFailed=(\\d+) retried=(\\d+) elections=(\\d+) maxWaitMs=(\\d+) errors=(.*)");
 
   private final TestProcesses processes = new TestProcesses();
   private int started;
@@ -91,16 +87,16 @@ class ChaosIT {
       }
       assertThat(leader).as("round %d: a leader", round).isNotNull();
       // The leader's own numbers die with it; take them first.
-      long[] s = stats(leader);
-      okBeforeKills += s[0];
-      idempotentFailed += s[1];
-      otherFailed += s[2];
-      retried += s[3];
-      worstWait = Math.max(worstWait, s[5]);
+      long[] s = LoadStats.of(leader);
+      okBeforeKills += s[LoadStats.OK];
+      idempotentFailed += s[LoadStats.IDEMPOTENT_FAILED];
+      otherFailed += s[LoadStats.OTHER_FAILED];
+      retried += s[LoadStats.RETRIED];
+      worstWait = Math.max(worstWait, s[LoadStats.MAX_WAIT_MS]);
       alive.remove(leader);
       java.util.Map<TestProcess, Long> electionsBefore = new java.util.HashMap<>();
       for (TestProcess p : alive) {
-        electionsBefore.put(p, stats(p)[4]);
+        electionsBefore.put(p, LoadStats.of(p)[LoadStats.ELECTIONS]);
       }
       leader.kill();
 
@@ -110,7 +106,7 @@ class ChaosIT {
         Deadline.await(
             p.name() + " ready again",
             WAIT,
-            () -> stats(p)[4] > electionsBefore.get(p) && !role(p).equals("ELECTING"));
+            () -> LoadStats.of(p)[LoadStats.ELECTIONS] > electionsBefore.get(p) && !role(p).equals("ELECTING"));
       }
       long leaders = alive.stream().filter(p -> role(p).equals("LEADER")).count();
       assertThat(leaders).as("round %d: exactly one new leader", round).isEqualTo(1);
@@ -135,13 +131,13 @@ class ChaosIT {
 
     long ok = okBeforeKills;
     for (TestProcess p : alive) {
-      long[] s = stats(p);
-      ok += s[0];
-      idempotentFailed += s[1];
-      otherFailed += s[2];
-      retried += s[3];
-      worstWait = Math.max(worstWait, s[5]);
-      errors.append(p.name()).append(':').append(command(p, "stats").replaceAll(".*errors=", "")).append(' ');
+      long[] s = LoadStats.of(p);
+      ok += s[LoadStats.OK];
+      idempotentFailed += s[LoadStats.IDEMPOTENT_FAILED];
+      otherFailed += s[LoadStats.OTHER_FAILED];
+      retried += s[LoadStats.RETRIED];
+      worstWait = Math.max(worstWait, s[LoadStats.MAX_WAIT_MS]);
+      errors.append(p.name()).append(':').append(LoadStats.errorsOf(p)).append(' ');
     }
     System.out.printf(
         "chaos: %d processes, %d rounds, %d leader changes; calls ok=%d, idempotent failed=%d, "
@@ -150,16 +146,5 @@ class ChaosIT {
     assertThat(idempotentFailed).as("idempotent calls failed").isZero();
     assertThat(worstWait).as("worst wait of a call, ms").isLessThanOrEqualTo(CALL_BOUND_MS);
     assertThat(ok).isPositive();
-  }
-
-  private static long[] stats(TestProcess p) {
-    String line = command(p, "stats");
-    Matcher m = STATS.matcher(line);
-    assertThat(m.matches()).as(line).isTrue();
-    long[] out = new long[6];
-    for (int i = 0; i < 6; i++) {
-      out[i] = Long.parseLong(m.group(i + 1));
-    }
-    return out;
   }
 }

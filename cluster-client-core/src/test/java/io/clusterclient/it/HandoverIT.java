@@ -15,8 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,8 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(600)
 class HandoverIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private static final Pattern STATS =
-      Pattern.compile("OK ok=(\\d+) idempotentFailed=(\\d+) otherFailed=(\\d+) retried=(\\d+) elections=(\\d+) maxWaitMs=(\\d+) errors=(.*)");
 
   private final TestProcesses processes = new TestProcesses();
   private int started;
@@ -89,14 +85,14 @@ class HandoverIT {
       }
       assertThat(leader).as("round %d: a leader", round).isNotNull();
       // Its numbers leave with it: take them first. Its own calls after its close are not counted.
-      long[] s = stats(leader);
-      ok += s[0];
-      failed += s[1] + s[2];
-      errors.append(leader.name()).append(':').append(errorsOf(leader)).append(' ');
+      long[] s = LoadStats.of(leader);
+      ok += s[LoadStats.OK];
+      failed += s[LoadStats.IDEMPOTENT_FAILED] + s[LoadStats.OTHER_FAILED];
+      errors.append(leader.name()).append(':').append(LoadStats.errorsOf(leader)).append(' ');
       alive.remove(leader);
       Map<TestProcess, long[]> before = new HashMap<>();
       for (TestProcess p : alive) {
-        before.put(p, stats(p));
+        before.put(p, LoadStats.of(p));
       }
 
       boolean bySignal = round % 2 == 0;
@@ -118,14 +114,14 @@ class HandoverIT {
         Deadline.await(
             p.name() + " ready again",
             WAIT,
-            () -> stats(p)[4] > before.get(p)[4] && !role(p).equals("ELECTING"));
+            () -> LoadStats.of(p)[LoadStats.ELECTIONS] > before.get(p)[LoadStats.ELECTIONS] && !role(p).equals("ELECTING"));
       }
       assertThat(alive.stream().filter(p -> role(p).equals("LEADER")).count())
           .as("round %d: exactly one new leader", round)
           .isEqualTo(1);
       // The load went on through the handover, and went on succeeding.
       for (TestProcess p : alive) {
-        Deadline.await(p.name() + " calls after the handover", WAIT, () -> stats(p)[0] > before.get(p)[0] + 4);
+        Deadline.await(p.name() + " calls after the handover", WAIT, () -> LoadStats.of(p)[LoadStats.OK] > before.get(p)[LoadStats.OK] + 4);
       }
 
       alive.add(join(port, constructions));
@@ -146,30 +142,15 @@ class HandoverIT {
     }
 
     for (TestProcess p : alive) {
-      long[] s = stats(p);
-      ok += s[0];
-      failed += s[1] + s[2];
-      errors.append(p.name()).append(':').append(errorsOf(p)).append(' ');
+      long[] s = LoadStats.of(p);
+      ok += s[LoadStats.OK];
+      failed += s[LoadStats.IDEMPOTENT_FAILED] + s[LoadStats.OTHER_FAILED];
+      errors.append(p.name()).append(':').append(LoadStats.errorsOf(p)).append(' ');
     }
     System.out.printf(
         "handover: %d processes, %d rolling restarts (close and SIGTERM); calls ok=%d, failed=%d; errors %s%n",
         n, rounds, ok, failed, errors);
     assertThat(failed).as("failed calls, idempotent or not; errors: %s", errors).isZero();
     assertThat(ok).isPositive();
-  }
-
-  private static String errorsOf(TestProcess p) {
-    return command(p, "stats").replaceAll(".*errors=", "");
-  }
-
-  private static long[] stats(TestProcess p) {
-    String line = command(p, "stats");
-    Matcher m = STATS.matcher(line);
-    assertThat(m.matches()).as(line).isTrue();
-    long[] out = new long[6];
-    for (int i = 0; i < 6; i++) {
-      out[i] = Long.parseLong(m.group(i + 1));
-    }
-    return out;
   }
 }
