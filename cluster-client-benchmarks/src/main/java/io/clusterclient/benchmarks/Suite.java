@@ -446,13 +446,7 @@ final class Suite {
     String name = "bench-f-" + impl.key();
     List<Child> members = new ArrayList<>();
     for (int i = 0; i < settings.failoverMembers(); i++) {
-      Child c = track(launcher.member(port, name, label("peer"), "member"));
-      ready(c);
-      members.add(c);
-    }
-    ObjectNode load = cmd("load").put("threads", 2).put("pauseUs", 100);
-    for (Child c : members) {
-      c.call(load, Duration.ofSeconds(10));
+      members.add(loadedMember(port, name));
     }
     sleepMillis(settings.quick() ? 300 : 1500); // warm up
     List<Double> gaps = new ArrayList<>();
@@ -515,10 +509,7 @@ final class Suite {
           .put("lostToReconnectedMsMax", electMs);
       r.set("lastErrors", errors);
       // N stays constant: a new process joins (as a follower) and takes its share of the load.
-      Child fresh = track(launcher.member(port, name, label("peer"), "member"));
-      ready(fresh);
-      fresh.call(load, Duration.ofSeconds(10));
-      members.add(fresh);
+      members.add(loadedMember(port, name));
       sleepMillis(settings.quick() ? 200 : 500);
     }
     results.detail("f." + impl.key(), rounds);
@@ -553,13 +544,7 @@ final class Suite {
     String name = "bench-h-" + impl.key();
     List<Child> members = new ArrayList<>();
     for (int i = 0; i < settings.failoverMembers(); i++) {
-      Child c = track(launcher.member(port, name, label("peer"), "member"));
-      ready(c);
-      members.add(c);
-    }
-    ObjectNode load = cmd("load").put("threads", 2).put("pauseUs", 100);
-    for (Child c : members) {
-      c.call(load, Duration.ofSeconds(10));
+      members.add(loadedMember(port, name));
     }
     sleepMillis(settings.quick() ? 300 : 1500); // warm up
     List<Double> gaps = new ArrayList<>();
@@ -620,10 +605,7 @@ final class Suite {
           .put("gapStartAfterSigtermMs", gapStartMs)
           .put("sigtermToExitMs", (exitedAt - stoppedAt) / 1e6);
       r.set("lastErrors", errors);
-      Child fresh = track(launcher.member(port, name, label("peer"), "member"));
-      ready(fresh);
-      fresh.call(load, Duration.ofSeconds(10));
-      members.add(fresh);
+      members.add(loadedMember(port, name));
       sleepMillis(settings.quick() ? 200 : 500);
     }
     results.detail("h." + impl.key(), rounds);
@@ -634,6 +616,14 @@ final class Suite {
     results.put("h.leaders", impl, Figure.single(leaderRounds));
     results.put("h.failed", impl, Figure.single(failed));
     System.out.printf("[bench] h (%s) done in %.1f s%n", impl.title(), (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** A new member of (f) and (h): started, ready, and calling in the background. */
+  private Child loadedMember(int port, String name) {
+    Child c = track(launcher.member(port, name, label("peer"), "member"));
+    ready(c);
+    c.call(cmd("load").put("threads", 2).put("pauseUs", 100), Duration.ofSeconds(10));
+    return c;
   }
 
   /**

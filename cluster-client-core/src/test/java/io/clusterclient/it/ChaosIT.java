@@ -78,14 +78,7 @@ class ChaosIT {
     StringBuilder errors = new StringBuilder();
 
     for (int round = 1; round <= rounds; round++) {
-      TestProcess leader = null;
-      for (TestProcess p : alive) {
-        if (role(p).equals("LEADER")) {
-          assertThat(leader).as("round %d: one leader", round).isNull();
-          leader = p;
-        }
-      }
-      assertThat(leader).as("round %d: a leader", round).isNotNull();
+      TestProcess leader = SharedSubscriptionIT.theLeader(alive, "round " + round);
       // The leader's own numbers die with it; take them first.
       long[] s = LoadStats.of(leader);
       okBeforeKills += s[LoadStats.OK];

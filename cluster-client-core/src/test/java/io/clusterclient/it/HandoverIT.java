@@ -76,14 +76,7 @@ class HandoverIT {
     StringBuilder errors = new StringBuilder();
 
     for (int round = 1; round <= rounds; round++) {
-      TestProcess leader = null;
-      for (TestProcess p : alive) {
-        if (role(p).equals("LEADER")) {
-          assertThat(leader).as("round %d: one leader", round).isNull();
-          leader = p;
-        }
-      }
-      assertThat(leader).as("round %d: a leader", round).isNotNull();
+      TestProcess leader = SharedSubscriptionIT.theLeader(alive, "round " + round);
       // Its numbers leave with it: take them first. Its own calls after its close are not counted.
       long[] s = LoadStats.of(leader);
       ok += s[LoadStats.OK];

@@ -76,6 +76,19 @@ class SharedSubscriptionIT {
     return p.awaitLine(l -> l.startsWith("OK") || l.startsWith("ERR "), WAIT);
   }
 
+  /** The one process of {@code alive} that says it leads; fails when none or several do. */
+  static TestProcess theLeader(List<TestProcess> alive, String when) {
+    TestProcess leader = null;
+    for (TestProcess p : alive) {
+      if (command(p, "role").equals("OK LEADER")) {
+        assertThat(leader).as("%s: one leader", when).isNull();
+        leader = p;
+      }
+    }
+    assertThat(leader).as("%s: a leader", when).isNotNull();
+    return leader;
+  }
+
   static List<String> upstreamLog(TestProcess p) {
     String line = command(p, "log");
     assertThat(line).startsWith("OK [");
