@@ -56,6 +56,7 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
     this.worker =
         new ThreadPoolExecutor(
             0, settings.workerThreads(), 30, TimeUnit.SECONDS, queue, threads(name + "-worker", false), queue);
+    queue.pool = this.worker;
     // The real client's creation and close must not queue behind user callbacks on the workers,
     // some of which may be waiting for that very election.
     this.elections =
@@ -376,7 +377,10 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
   private static final class ScalingQueue extends LinkedBlockingQueue<Runnable>
       implements java.util.concurrent.RejectedExecutionHandler {
     private static final long serialVersionUID = 1L;
+    private static final Runnable NOTHING = () -> {};
     private final AtomicInteger idle = new AtomicInteger();
+    /** The pool this queue feeds, to start a worker for a task left queued (see {@link #handedOff}). */
+    transient volatile ThreadPoolExecutor pool;
 
     @Override
     public boolean offer(Runnable task) {
@@ -396,17 +400,37 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
       }
       // A task offered while this worker still counted as idle, after its wait ended: take it
       // rather than leave it queued behind a busy worker.
-      return task != null ? task : super.poll();
+      return handedOff(task != null ? task : super.poll());
     }
 
     @Override
     public Runnable take() throws InterruptedException {
       idle.incrementAndGet();
+      Runnable task;
       try {
-        return super.take();
+        task = super.take();
       } finally {
         idle.decrementAndGet();
       }
+      return handedOff(task);
+    }
+
+    /**
+     * A worker that takes a task stops counting as idle only after it has it: a task offered in
+     * between was queued for this worker, which is about to be busy, maybe for long (a real client
+     * call that blocks). When tasks are left queued and no worker is idle, starts one for them.
+     */
+    private Runnable handedOff(Runnable task) {
+      ThreadPoolExecutor p = pool;
+      if (task != null && p != null && idle.get() == 0 && !isEmpty()
+          && p.getPoolSize() < p.getMaximumPoolSize() && !p.isShutdown()) {
+        try {
+          p.execute(NOTHING); // refused by offer (nobody idle): the pool starts a worker
+        } catch (RejectedExecutionException e) {
+          // shutting down
+        }
+      }
+      return task;
     }
 
     @Override
