@@ -38,7 +38,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
       new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicBoolean dropped =
       new java.util.concurrent.atomic.AtomicBoolean();
-  /** Calls read whose answer is not written yet. */
+  /** Calls read whose answer is not written yet; counted for Node.js followers only (see handOver). */
   private final java.util.concurrent.atomic.AtomicInteger unanswered =
       new java.util.concurrent.atomic.AtomicInteger();
   /** Its leader hands over: the connection stays open until the follower leaves, or is idle. */
@@ -129,14 +129,16 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
     }
   }
 
-  /** Counts a call that expects an answer. */
+  /** Counts a call that expects an answer, on a Node.js follower's connection. */
   void callRead() {
-    unanswered.incrementAndGet();
+    if (!binary) {
+      unanswered.incrementAndGet();
+    }
   }
 
-  /** Counts an answer written (or given up). */
+  /** Counts an answer written (or given up), on a Node.js follower's connection. */
   void callAnswered() {
-    if (unanswered.decrementAndGet() == 0 && draining) {
+    if (!binary && unanswered.decrementAndGet() == 0 && draining) {
       closeIfIdle();
     }
   }

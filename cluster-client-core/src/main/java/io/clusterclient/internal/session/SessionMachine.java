@@ -918,11 +918,7 @@ public final class SessionMachine implements SessionContext {
    */
   private CompletableFuture<Object> invokeAsyncOnce(
       MethodInfo info, Object[] args, long deadline, View[] used) {
-    View v = view;
-    if (v.backend() == null && interim != null) {
-      View i = interim;
-      v = i != null ? i : v; // the leader that hands over answers until the next one is live
-    }
+    View v = serving();
     if (v.backend() != null) {
       used[0] = v;
       return v.backend().invokeAsync(info, args, deadline);
@@ -1191,15 +1187,24 @@ public final class SessionMachine implements SessionContext {
     }
   }
 
-  /** The live view, waiting for one within the deadline. */
-  private View awaitLive(MethodInfo info, long deadline) {
+  /**
+   * The view calls go to now: the live one; while electing after a handover, the interim (the
+   * leader that hands over answers until the next one is live); else the electing view.
+   */
+  private View serving() {
     View v = view;
     if (v.backend() != null) {
       return v;
     }
     View i = interim;
-    if (i != null) {
-      return i; // the leader that hands over answers until the next one is live
+    return i != null ? i : v;
+  }
+
+  /** The live view, waiting for one within the deadline. */
+  private View awaitLive(MethodInfo info, long deadline) {
+    View v = serving();
+    if (v.backend() != null) {
+      return v;
     }
     ClusterException fast = failFast(info, v);
     if (fast != null) {
