@@ -275,6 +275,8 @@ public final class MultiWorkerDemo {
     final Thread copier;
     volatile boolean killed;
     volatile long served;
+    /** From the worker's own "is now ..." lines: whether it holds the real client now. */
+    volatile boolean leads;
 
     Worker(String id, Process process) {
       this.id = id;
@@ -293,6 +295,9 @@ public final class MultiWorkerDemo {
             .forEach(
                 line -> {
                   System.out.println("  [" + id + "] " + line);
+                  if (line.contains(" is now ")) {
+                    leads = line.contains(" is now LEADER");
+                  }
                   if (line.startsWith(DemoWorker.READY)) {
                     httpPort.complete(Integer.parseInt(field(line, "http")));
                   }
@@ -651,25 +656,21 @@ public final class MultiWorkerDemo {
       Thread.sleep(settings.tick().toMillis());
     }
 
-    /** Asks every worker to leave (end of its input), waits a little, kills what is left. */
+    /**
+     * Asks every worker to leave (end of its input), followers first and the leader last, as an
+     * orderly shutdown of a real deployment would: a leader that leaves first would hand over to a
+     * follower that is itself leaving. Waits a little, kills what is left.
+     */
     @Override
     public void close() {
-      for (Worker w : workers) {
-        try {
-          w.process.getOutputStream().close();
-        } catch (IOException e) {
-          // already gone
-        }
-      }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       boolean interrupted = false;
-      for (Worker w : workers) {
-        try {
-          w.process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
+      Map<Boolean, List<Worker>> byRole =
+          workers.stream().collect(Collectors.partitioningBy(w -> w.leads));
+      askToLeave(byRole.get(false));
+      interrupted |= awaitExit(byRole.get(false), deadline);
+      askToLeave(byRole.get(true));
+      interrupted |= awaitExit(workers, deadline);
       killAll();
       for (Worker w : workers) {
         try {
@@ -690,6 +691,28 @@ public final class MultiWorkerDemo {
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
+    }
+
+    private static void askToLeave(List<Worker> leaving) {
+      for (Worker w : leaving) {
+        try {
+          w.process.getOutputStream().close();
+        } catch (IOException e) {
+          // already gone
+        }
+      }
+    }
+
+    /** Waits for the workers to exit, until the deadline; returns whether it was interrupted. */
+    private static boolean awaitExit(List<Worker> leaving, long deadline) {
+      for (Worker w : leaving) {
+        try {
+          w.process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          return true;
+        }
+      }
+      return false;
     }
 
     private void killAll() {

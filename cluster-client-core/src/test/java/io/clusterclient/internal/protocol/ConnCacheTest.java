@@ -8,17 +8,27 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.CorruptedFrameException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
 class ConnCacheTest {
   private final ConnCache cache = new ConnCache();
+  private final List<ByteBuf> buffers = new ArrayList<>();
 
-  private static ByteBuf bytes(String json) {
+  @AfterEach
+  void releaseBuffers() {
+    buffers.forEach(ByteBuf::release);
+  }
+
+  private ByteBuf bytes(String json) {
     // A direct buffer with a non-zero reader index, as a slice of a decoder's cumulation would be.
     byte[] text = json.getBytes(StandardCharsets.UTF_8);
     ByteBuf buf = Unpooled.directBuffer(text.length + 3).writeBytes(new byte[] {9, 9, 9}).writeBytes(text);
+    buffers.add(buf);
     return buf.skipBytes(3);
   }
 
@@ -71,6 +81,5 @@ class ConnCacheTest {
     cache.parse(buf);
     cache.parse(buf);
     assertThat(buf.readerIndex()).isEqualTo(reader);
-    buf.release();
   }
 }
