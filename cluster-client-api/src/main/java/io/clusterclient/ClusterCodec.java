@@ -36,4 +36,16 @@ public interface ClusterCodec {
    * @throws IOException when the bytes are not a value of that type
    */
   Object decode(InputStream in, Type type) throws IOException;
+
+  /**
+   * Checks that values of a declared type can be written and read back. Called for every parameter
+   * and result type of the delegated methods when a client is created, so that a type the codec
+   * cannot handle fails there, in every process, rather than at run time in a follower only. The
+   * default accepts every type.
+   *
+   * @param type a declared (generic) type of a delegated method's parameter, result or pushed value
+   * @throws IllegalArgumentException when values of the type cannot be written or read back; the
+   *     message says why and how to fix it
+   */
+  default void check(Type type) {}
 }

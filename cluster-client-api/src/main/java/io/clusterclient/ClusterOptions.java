@@ -34,6 +34,7 @@ import java.util.function.UnaryOperator;
  *   <tr><td>maxRememberedPublishes</td><td>10,000</td><td>publishes a process remembers for replay</td></tr>
  *   <tr><td>handoverTimeout</td><td>5 s</td><td>how long a closing leader lets followers finish their calls (0: no handover)</td></tr>
  *   <tr><td>closeOnShutdown</td><td>false</td><td>close (and hand over) from a JVM shutdown hook: SIGTERM, System.exit</td></tr>
+ *   <tr><td>codecOnLeader</td><td>true</td><td>the leader's own calls go through the codec, as a follower's do</td></tr>
  * </table>
  */
 public final class ClusterOptions {
@@ -55,6 +56,7 @@ public final class ClusterOptions {
   private final int maxRememberedPublishes;
   private final Duration handoverTimeout;
   private final boolean closeOnShutdown;
+  private final boolean codecOnLeader;
   private final ClusterCodec codec;
   private final Executor callbackExecutor;
 
@@ -99,6 +101,7 @@ public final class ClusterOptions {
     this.handoverTimeout = ht;
     this.closeOnShutdown =
         b.closeOnShutdown != null ? b.closeOnShutdown : s.bool("closeOnShutdown", false);
+    this.codecOnLeader = b.codecOnLeader != null ? b.codecOnLeader : s.bool("codecOnLeader", true);
     this.codec = b.codec;
     this.callbackExecutor = b.callbackExecutor;
   }
@@ -143,6 +146,7 @@ public final class ClusterOptions {
     b.maxRememberedPublishes = maxRememberedPublishes;
     b.handoverTimeout = handoverTimeout;
     b.closeOnShutdown = closeOnShutdown;
+    b.codecOnLeader = codecOnLeader;
     b.codec = codec;
     b.callbackExecutor = callbackExecutor;
     return b;
@@ -290,6 +294,15 @@ public final class ClusterOptions {
   }
 
   /**
+   * Whether calls made in the leader's own process go through the codec as a follower's do.
+   *
+   * @return true (the default) when the leader's calls copy arguments and results through the codec
+   */
+  public boolean codecOnLeader() {
+    return codecOnLeader;
+  }
+
+  /**
    * The codec of application objects, or empty for the default plain-JSON codec.
    *
    * @return the codec if one was set
@@ -317,7 +330,8 @@ public final class ClusterOptions {
         + ", broadcast=" + broadcast + ", subscribeTimeout=" + subscribeTimeout
         + ", maxFrameLength=" + maxFrameLength
         + ", maxRememberedPublishes=" + maxRememberedPublishes
-        + ", handoverTimeout=" + handoverTimeout + ", closeOnShutdown=" + closeOnShutdown + "}";
+        + ", handoverTimeout=" + handoverTimeout + ", closeOnShutdown=" + closeOnShutdown
+        + ", codecOnLeader=" + codecOnLeader + "}";
   }
 
   private static Duration positive(String option, Duration set, Source s, Duration dflt) {
@@ -351,6 +365,7 @@ public final class ClusterOptions {
     private Integer maxRememberedPublishes;
     private Duration handoverTimeout;
     private Boolean closeOnShutdown;
+    private Boolean codecOnLeader;
     private ClusterCodec codec;
     private Executor callbackExecutor;
 
@@ -529,6 +544,24 @@ public final class ClusterOptions {
      */
     public Builder closeOnShutdown(boolean closeOnShutdown) {
       this.closeOnShutdown = closeOnShutdown;
+      return this;
+    }
+
+    /**
+     * Whether calls made in the leader's own process go through the codec as a follower's do;
+     * {@code clusterclient.codecOnLeader} / {@code CLUSTER_CLIENT_CODEC_ON_LEADER}, true by default.
+     * Then code behaves the same in every process: the leader's caller gets copies of arguments and
+     * results, read back as their declared types, and the same exceptions a follower's caller gets
+     * (an argument or result the codec cannot write fails on the leader too, with {@link
+     * ClusterCodecException}; what the real client throws arrives as {@link
+     * RemoteInvocationException}, or as itself when the method declares it). False skips the copies
+     * on the leader, for speed, at the price of those differences.
+     *
+     * @param codecOnLeader false to call the real client with the caller's own objects
+     * @return this builder
+     */
+    public Builder codecOnLeader(boolean codecOnLeader) {
+      this.codecOnLeader = codecOnLeader;
       return this;
     }
 

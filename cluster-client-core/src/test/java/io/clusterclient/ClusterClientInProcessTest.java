@@ -653,6 +653,9 @@ class ClusterClientInProcessTest {
         .failsWithin(Duration.ofSeconds(WAIT_SECONDS))
         .withThrowableOfType(ExecutionException.class)
         .havingCause()
+        .as("as a follower's caller would get it, with the real client's exception as its cause")
+        .isInstanceOf(RemoteInvocationException.class)
+        .havingCause()
         .isSameAs(boom);
   }
 

@@ -2,6 +2,8 @@ package io.clusterclient.internal;
 
 import io.clusterclient.ClusterConfigurationException;
 import io.clusterclient.ClusterRuntime;
+import io.clusterclient.internal.codec.JsonCodec;
+import io.clusterclient.internal.codec.TypeChecks;
 import io.clusterclient.internal.leader.RealClients;
 import io.clusterclient.internal.proxy.MethodTable;
 import io.clusterclient.internal.runtime.DefaultRuntime;
@@ -23,6 +25,7 @@ public final class DefaultClusterClientProvider implements ClusterClientProvider
     SessionMachine.Key key =
         new SessionMachine.Key(single, single ? 0 : spec.options().port(), name, spec.type());
     MethodTable table = MethodTable.of(spec);
+    TypeChecks.check(table, spec.options().codec().orElse(JsonCodec.shared()));
     // Checked in every process, so that a follower reports a constructor that does not fit too.
     var factory = RealClients.factoryOf(spec);
     Function<DefaultRuntime, SessionMachine> make =

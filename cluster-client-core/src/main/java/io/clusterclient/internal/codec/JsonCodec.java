@@ -2,15 +2,26 @@ package io.clusterclient.internal.codec;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.MapperConfig;
+import com.fasterxml.jackson.databind.deser.AbstractDeserializer;
+import com.fasterxml.jackson.databind.deser.BeanDeserializerBase;
+import com.fasterxml.jackson.databind.deser.DefaultDeserializationContext;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
 import com.fasterxml.jackson.databind.jsontype.PolymorphicTypeValidator;
 import com.fasterxml.jackson.databind.jsontype.impl.LaissezFaireSubTypeValidator;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.fasterxml.jackson.module.paramnames.ParameterNamesModule;
 import io.clusterclient.ClusterCodec;
 import io.clusterclient.internal.protocol.Wire;
 import java.io.IOException;
@@ -80,9 +91,25 @@ public final class JsonCodec implements ClusterCodec {
   private final Map<Type, ObjectWriter> writers = new ConcurrentHashMap<>();
   private static final int MAX_CACHED_TYPES = 1024;
 
-  /** Creates a codec with a plain Jackson mapper, hardened as described above. */
+  /** Creates a codec with the default mapper ({@link #defaultMapperBuilder()}), hardened as described above. */
   public JsonCodec() {
-    this(JsonMapper.builder().build(), true);
+    this(defaultMapperBuilder().build(), true);
+  }
+
+  /**
+   * Returns a builder of the default mapper: Jackson's defaults plus the modules for {@code
+   * Optional} and the other JDK 8 types, {@code java.time} and parameter names, with dates and
+   * times written as ISO-8601 text (as {@code JSON.stringify} writes a Date) rather than numbers.
+   *
+   * @return a new builder
+   */
+  public static JsonMapper.Builder defaultMapperBuilder() {
+    return JsonMapper.builder()
+        .addModule(new Jdk8Module())
+        .addModule(new JavaTimeModule())
+        .addModule(new ParameterNamesModule())
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+        .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
   }
 
   /**
@@ -167,6 +194,66 @@ public final class JsonCodec implements ClusterCodec {
     }
     input.unread(first);
     return reader.readValue(input);
+  }
+
+  /**
+   * Checks that values of the type can be read back: Jackson finds a deserializer for it, and for
+   * a bean (or for the elements, keys, values or content of a container) a way to create one, or
+   * type information that names a concrete subtype. Jackson only says so on the first read
+   * otherwise, which in a cluster is a follower's first call.
+   */
+  @Override
+  public void check(Type type) {
+    if (isVoid(type)) {
+      return;
+    }
+    JavaType root = mapper.constructType(type);
+    DefaultDeserializationContext context =
+        ((DefaultDeserializationContext) mapper.getDeserializationContext())
+            .createInstance(mapper.getDeserializationConfig(), null, mapper.getInjectableValues());
+    checkReadable(context, root, root, 0);
+  }
+
+  private static void checkReadable(DeserializationContext context, JavaType root, JavaType type, int depth) {
+    if (depth > 16 || type.isJavaLangObject() || type.isPrimitive()) {
+      return;
+    }
+    if (type.isContainerType() || type.isReferenceType()) {
+      if (type.getKeyType() != null) {
+        checkReadable(context, root, type.getKeyType(), depth + 1);
+      }
+      if (type.getContentType() != null) {
+        checkReadable(context, root, type.getContentType(), depth + 1);
+      }
+      return;
+    }
+    JsonDeserializer<Object> deserializer;
+    try {
+      deserializer = context.findRootValueDeserializer(type);
+    } catch (JsonMappingException e) {
+      throw unreadable(root, type, e.getOriginalMessage(), e);
+    } catch (RuntimeException e) {
+      throw unreadable(root, type, e.getMessage(), e);
+    }
+    if (deserializer instanceof AbstractDeserializer) {
+      throw unreadable(root, type,
+          "it is abstract and names no concrete subtype: give it @JsonTypeInfo(use = Id.NAME) with"
+              + " @JsonSubTypes (or a sealed hierarchy with @JsonTypeInfo), declare a concrete type,"
+              + " or register a deserializer for it", null);
+    }
+    if (deserializer instanceof BeanDeserializerBase
+        && !((BeanDeserializerBase) deserializer).getValueInstantiator().canInstantiate()) {
+      throw unreadable(root, type,
+          "Jackson has no way to create one: give it a public no-argument constructor, a"
+              + " @JsonCreator constructor or factory, or make it a record (a constructor's"
+              + " parameter names also work when compiled with -parameters)", null);
+    }
+  }
+
+  private static IllegalArgumentException unreadable(JavaType root, JavaType type, String why, Throwable cause) {
+    String what = root.equals(type) ? "" : " (inside " + root.toCanonical() + ")";
+    return new IllegalArgumentException(
+        "values of " + type.toCanonical() + what + " cannot be read back from JSON: " + why, cause);
   }
 
   private static <T> T cached(

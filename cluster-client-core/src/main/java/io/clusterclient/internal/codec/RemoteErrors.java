@@ -1,5 +1,6 @@
 package io.clusterclient.internal.codec;
 
+import io.clusterclient.ClusterCodecException;
 import io.clusterclient.ClusterException;
 import io.clusterclient.RemoteInvocationException;
 import java.io.PrintWriter;
@@ -104,14 +105,7 @@ public final class RemoteErrors {
     String message = string(map.get("message"), null);
     String code = map.get("code") == null ? null : String.valueOf(map.get("code"));
     String stack = string(map.get("stack"), null);
-    RemoteInvocationException remote =
-        new RemoteInvocationException(
-            context + ": " + name + (message == null ? "" : ": " + message)
-                + (code == null ? "" : " (code " + code + ")"),
-            name,
-            message,
-            code,
-            stack);
+    RemoteInvocationException remote = remote(context, name, message, code, stack);
     if (stack != null) {
       remote.initCause(new RemoteStackTrace(name, message, stack));
     }
@@ -121,6 +115,10 @@ public final class RemoteErrors {
       for (Object o : (List<?>) map.get("javaTypes")) {
         types.add(String.valueOf(o));
       }
+    }
+    if (types.contains(ClusterCodecException.class.getName())) {
+      // The library's own failure on the leader, not the real client's: the same type as here.
+      return new ClusterCodecException(context + ": " + message, remote);
     }
     if (method != null) {
       for (String typeName : types) {
@@ -134,6 +132,47 @@ public final class RemoteErrors {
         }
       }
     }
+    return remote;
+  }
+
+  private static RemoteInvocationException remote(
+      String context, String name, String message, String code, String stack) {
+    return new RemoteInvocationException(
+        context + ": " + name + (message == null ? "" : ": " + message)
+            + (code == null ? "" : " (code " + code + ")"),
+        name,
+        message,
+        code,
+        stack);
+  }
+
+  /**
+   * What a follower's caller would get for an exception the real client threw, for a caller in the
+   * leader's own process: the exception itself when a follower would rebuild it (the method
+   * declares its type, which has a constructor taking a message), else a {@link
+   * RemoteInvocationException} of the same text as a follower's, with the exception as its cause.
+   *
+   * @param t what the real client threw, unwrapped
+   * @param method the called method
+   * @param context what failed where, for the message
+   * @return the exception to throw
+   */
+  public static Throwable asFollowerSees(Throwable t, Method method, String context) {
+    for (Class<?> declared : method.getExceptionTypes()) {
+      if (declared.isInstance(t)) {
+        try {
+          declared.getConstructor(String.class);
+          return t;
+        } catch (NoSuchMethodException e) {
+          // a follower cannot rebuild it: it gets a RemoteInvocationException
+        }
+      }
+    }
+    StringWriter stack = new StringWriter();
+    t.printStackTrace(new PrintWriter(stack));
+    RemoteInvocationException remote =
+        remote(context, t.getClass().getName(), t.getMessage(), codeOf(t), stack.toString());
+    remote.initCause(t);
     return remote;
   }
 

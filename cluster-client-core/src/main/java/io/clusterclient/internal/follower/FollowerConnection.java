@@ -2,6 +2,7 @@ package io.clusterclient.internal.follower;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.clusterclient.ClusterCodec;
+import io.clusterclient.ClusterCodecException;
 import io.clusterclient.ClusterException;
 import io.clusterclient.ClusterOptions;
 import io.clusterclient.ClusterTimeoutException;
@@ -458,7 +459,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
           (int) Math.min(Integer.MAX_VALUE - 1024, hint),
           (i, out) -> Values.encode(codec, binary, values[i], info.parameterTypes()[i], out));
     } catch (IOException | RuntimeException e) {
-      throw new ClusterException(
+      throw new ClusterCodecException(
           "cannot encode the arguments of " + info.description() + ": " + e.getMessage(), e);
     }
   }
@@ -666,7 +667,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     try {
       return Values.decode(codec, raw, app, type);
     } catch (IOException | RuntimeException e) {
-      throw new ProtocolException(
+      throw new ClusterCodecException(
           "cannot read the answer of " + leader + " as " + type.getTypeName() + ": " + e.getMessage(), e);
     }
   }

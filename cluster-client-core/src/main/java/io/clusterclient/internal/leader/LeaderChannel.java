@@ -1,6 +1,7 @@
 package io.clusterclient.internal.leader;
 
 import io.clusterclient.ClusterCodec;
+import io.clusterclient.ClusterCodecException;
 import io.clusterclient.ClusterException;
 import io.clusterclient.DelegateType;
 import io.clusterclient.ProtocolException;
@@ -62,6 +63,8 @@ public final class LeaderChannel implements Backend {
   private final LeaderServer server;
   private final MethodTable table;
   private final ClusterCodec codec;
+  /** Makes this process's own calls behave as a follower's. */
+  private final LocalCopies copies;
   private final Executor worker;
   private final Executor localOneways;
   /** Upstream subscribe and unsubscribe calls, one at a time in order, whoever asked. */
@@ -110,6 +113,7 @@ public final class LeaderChannel implements Backend {
     this.server = server;
     this.table = session.table();
     this.codec = session.codec();
+    this.copies = new LocalCopies(codec, session.options().codecOnLeader(), PID);
     this.worker = session.worker();
     this.localOneways = new SerialExecutor(worker);
     this.upstreamOps = new SerialExecutor(worker);
@@ -249,7 +253,14 @@ public final class LeaderChannel implements Backend {
 
   @Override
   public Object invokeSync(MethodInfo info, Object[] args, long deadlineNanos) throws Throwable {
-    return callReal(info, args);
+    Object[] copied = copies.args(info, args);
+    Object result;
+    try {
+      result = callReal(info, copied);
+    } catch (Throwable t) {
+      throw copies.error(info, t);
+    }
+    return copies.result(info, result);
   }
 
   @Override
@@ -257,7 +268,12 @@ public final class LeaderChannel implements Backend {
     CompletableFuture<Object> out = new CompletableFuture<>();
     Object result;
     try {
-      result = callReal(info, args);
+      Object[] copied = copies.args(info, args);
+      try {
+        result = callReal(info, copied);
+      } catch (Throwable t) {
+        throw copies.error(info, t);
+      }
     } catch (Throwable t) {
       out.completeExceptionally(t);
       return out;
@@ -266,30 +282,38 @@ public final class LeaderChannel implements Backend {
       CompletableFuture<?> f = ((CompletionStage<?>) result).toCompletableFuture();
       if (f.isDone()) {
         // Already complete: the caller's own thread (never an I/O thread here) may finish it.
-        f.whenComplete((v, e) -> settle(out, v, e));
+        f.whenComplete((v, e) -> settle(out, info, v, e));
       } else {
-        f.whenCompleteAsync((v, e) -> settle(out, v, e), session.callbackExecutor());
+        f.whenCompleteAsync((v, e) -> settle(out, info, v, e), session.callbackExecutor());
       }
     } else {
-      out.complete(result);
+      settle(out, info, result, null);
     }
     return out;
   }
 
-  private static void settle(CompletableFuture<Object> out, Object value, Throwable error) {
+  private void settle(CompletableFuture<Object> out, MethodInfo info, Object value, Throwable error) {
     if (error != null) {
-      out.completeExceptionally(RemoteErrors.unwrap(error));
-    } else {
-      out.complete(value);
+      out.completeExceptionally(copies.error(info, RemoteErrors.unwrap(error)));
+      return;
     }
+    Object copied;
+    try {
+      copied = copies.result(info, value);
+    } catch (ClusterCodecException e) {
+      out.completeExceptionally(e);
+      return;
+    }
+    out.complete(copied);
   }
 
   @Override
   public void invokeOneway(MethodInfo info, Object[] args) {
+    Object[] copied = copies.args(info, args); // fails the caller, as a follower's encoding does
     localOneways.execute(
         () -> {
           try {
-            Object result = callReal(info, args);
+            Object result = callReal(info, copied);
             if (result instanceof CompletionStage) {
               ((CompletionStage<?>) result)
                   .whenComplete((v, e) -> {
@@ -679,8 +703,8 @@ public final class LeaderChannel implements Backend {
         try {
           value = Values.decode(codec, binary, raw.get(i), types[i]);
         } catch (IOException | RuntimeException e) {
-          throw new ProtocolException(
-              "argument " + (i + 1) + " of " + info.description() + " is not a "
+          throw new ClusterCodecException(
+              "argument " + (i + 1) + " of " + info.description() + " cannot be read as "
                   + types[i].getTypeName() + ": " + e.getMessage(), e);
         }
       }
@@ -699,7 +723,8 @@ public final class LeaderChannel implements Backend {
       app = encodeOrThrow(connection, value, info.resultType(), connection.binary());
     } catch (Throwable t) {
       replyError(connection, id, timeout, false, info, info.name(),
-          new ClusterException("the leader cannot encode the result of " + info.description() + ": " + t, t));
+          new ClusterCodecException(
+              "the leader cannot encode the result of " + info.description() + ": " + t.getMessage(), t));
       return;
     }
     connection.write(Packet.response(id, timeout, ConnObject.invokeResult(true), app));

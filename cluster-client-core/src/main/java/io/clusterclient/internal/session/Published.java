@@ -1,7 +1,7 @@
 package io.clusterclient.internal.session;
 
 import io.clusterclient.ClusterCodec;
-import io.clusterclient.ClusterException;
+import io.clusterclient.ClusterCodecException;
 import io.clusterclient.internal.codec.Values;
 import io.clusterclient.internal.protocol.InvokeArgs;
 import io.clusterclient.internal.proxy.MethodInfo;
@@ -32,7 +32,7 @@ public record Published(String key, MethodInfo info, Object[] args, byte[] json,
    * @param args the arguments (copied)
    * @param codec the session's codec
    * @return the publish
-   * @throws ClusterException when an argument cannot be encoded
+   * @throws ClusterCodecException when an argument cannot be encoded
    */
   public static Published encode(String key, MethodInfo info, Object[] args, ClusterCodec codec) {
     Object[] copy = args.clone();
@@ -53,7 +53,7 @@ public record Published(String key, MethodInfo info, Object[] args, byte[] json,
               args.length,
               (i, out) -> Values.encode(codec, binary, args[i], info.parameterTypes()[i], out));
     } catch (IOException | RuntimeException e) {
-      throw new ClusterException(
+      throw new ClusterCodecException(
           "cannot encode the arguments of " + info.description() + ": " + e.getMessage(), e);
     }
     try {
