@@ -2,6 +2,7 @@ package io.clusterclient.internal.codec;
 
 import io.clusterclient.ClusterCodecException;
 import io.clusterclient.ClusterException;
+import io.clusterclient.MessageTooLargeException;
 import io.clusterclient.RemoteInvocationException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -116,9 +117,12 @@ public final class RemoteErrors {
         types.add(String.valueOf(o));
       }
     }
+    // The library's own failures on the leader, not the real client's: the same types as here.
     if (types.contains(ClusterCodecException.class.getName())) {
-      // The library's own failure on the leader, not the real client's: the same type as here.
       return new ClusterCodecException(context + ": " + message, remote);
+    }
+    if (types.contains(MessageTooLargeException.class.getName())) {
+      return new MessageTooLargeException(context + ": " + message);
     }
     if (method != null) {
       for (String typeName : types) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.clusterclient.ClusterCodec;
 import io.clusterclient.ClusterCodecException;
 import io.clusterclient.ClusterException;
+import io.clusterclient.MessageTooLargeException;
 import io.clusterclient.ClusterOptions;
 import io.clusterclient.ClusterTimeoutException;
 import io.clusterclient.LeaderLostException;
@@ -13,6 +14,7 @@ import io.clusterclient.internal.CallbackFuture;
 import io.clusterclient.internal.codec.RemoteErrors;
 import io.clusterclient.internal.codec.Values;
 import io.clusterclient.internal.protocol.ConnObject;
+import io.clusterclient.internal.protocol.FrameLimit;
 import io.clusterclient.internal.protocol.InvokeArgs;
 import io.clusterclient.internal.protocol.Packet;
 import io.clusterclient.internal.protocol.PacketPipeline;
@@ -437,7 +439,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
    */
   private void connectionLost(Throwable cause) {
     if (registered && !closedByUser) {
-      events.lost(cause);
+      events.lost(cause != null ? cause : new ClusterException("the connection closed"));
     }
   }
 
@@ -448,12 +450,13 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
 
   private ByteBuf encodeArgs(MethodInfo info, Object[] args) {
     Object[] values = args == null ? new Object[0] : args;
+    ByteBuf app;
     try {
       long hint = 0;
       for (int i = 0; i < values.length; i++) {
         hint += Values.sizeHint(binary, values[i], info.parameterTypes()[i]);
       }
-      return InvokeArgs.encode(
+      app = InvokeArgs.encode(
           channel.alloc(),
           values.length,
           (int) Math.min(Integer.MAX_VALUE - 1024, hint),
@@ -462,6 +465,14 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       throw new ClusterCodecException(
           "cannot encode the arguments of " + info.description() + ": " + e.getMessage(), e);
     }
+    try {
+      FrameLimit.check("the arguments of " + info.description(), invokeConn(info), app.readableBytes(),
+          options.maxFrameLength());
+    } catch (MessageTooLargeException e) {
+      app.release();
+      throw e;
+    }
+    return app;
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.clusterclient.ClusterCodec;
 import io.clusterclient.ClusterCodecException;
 import io.clusterclient.ClusterException;
 import io.clusterclient.DelegateType;
+import io.clusterclient.MessageTooLargeException;
 import io.clusterclient.ProtocolException;
 import io.clusterclient.RealClientFactory;
 import io.clusterclient.Role;
@@ -15,6 +16,7 @@ import io.clusterclient.internal.codec.Values;
 import io.clusterclient.internal.protocol.Keys;
 import io.clusterclient.internal.proxy.ListenerType;
 import io.clusterclient.internal.protocol.ConnObject;
+import io.clusterclient.internal.protocol.FrameLimit;
 import io.clusterclient.internal.protocol.InvokeArgs;
 import io.clusterclient.internal.protocol.Packet;
 import io.clusterclient.internal.proxy.MethodInfo;
@@ -56,6 +58,7 @@ import org.slf4j.LoggerFactory;
 public final class LeaderChannel implements Backend {
   private static final Logger LOG = LoggerFactory.getLogger(LeaderChannel.class);
   private static final long PID = ProcessHandle.current().pid();
+  private static final ConnObject RESULT_OK = ConnObject.invokeResult(true);
   private static final long CLOSE_WAIT_SECONDS = 10;
 
   private final SessionContext session;
@@ -63,6 +66,7 @@ public final class LeaderChannel implements Backend {
   private final LeaderServer server;
   private final MethodTable table;
   private final ClusterCodec codec;
+  private final int maxFrameLength;
   /** Makes this process's own calls behave as a follower's. */
   private final LocalCopies copies;
   private final Executor worker;
@@ -113,7 +117,8 @@ public final class LeaderChannel implements Backend {
     this.server = server;
     this.table = session.table();
     this.codec = session.codec();
-    this.copies = new LocalCopies(codec, session.options().codecOnLeader(), PID);
+    this.maxFrameLength = session.options().maxFrameLength();
+    this.copies = new LocalCopies(codec, session.options().codecOnLeader(), maxFrameLength, PID);
     this.worker = session.worker();
     this.localOneways = new SerialExecutor(worker);
     this.upstreamOps = new SerialExecutor(worker);
@@ -523,8 +528,15 @@ public final class LeaderChannel implements Backend {
       codec.encode(value, type.valueType(), out);
       bytes = out.toByteArray();
     } catch (IOException | RuntimeException e) {
-      events.error(new ClusterException(
+      events.error(new ClusterCodecException(
           "cannot encode the value pushed for " + topic.reg + ": " + e.getMessage(), e));
+      return;
+    }
+    try {
+      FrameLimit.check("the value pushed for " + topic.reg, ConnObject.subscribe(topic.key, null),
+          bytes.length, maxFrameLength);
+    } catch (MessageTooLargeException e) {
+      events.error(e); // no process gets it, this one neither: as if the value had not come
       return;
     }
     // Pushes happen under the lock (they only enqueue or write): values leave in the order they came.
@@ -727,7 +739,14 @@ public final class LeaderChannel implements Backend {
               "the leader cannot encode the result of " + info.description() + ": " + t.getMessage(), t));
       return;
     }
-    connection.write(Packet.response(id, timeout, ConnObject.invokeResult(true), app));
+    try {
+      FrameLimit.check("the result of " + info.description(), RESULT_OK, app.readableBytes(), maxFrameLength);
+    } catch (MessageTooLargeException e) {
+      app.release();
+      replyError(connection, id, timeout, false, info, info.name(), e);
+      return;
+    }
+    connection.write(Packet.response(id, timeout, RESULT_OK, app));
     connection.callAnswered();
   }
 

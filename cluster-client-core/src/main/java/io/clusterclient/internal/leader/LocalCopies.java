@@ -2,9 +2,12 @@ package io.clusterclient.internal.leader;
 
 import io.clusterclient.ClusterCodec;
 import io.clusterclient.ClusterCodecException;
+import io.clusterclient.MessageTooLargeException;
 import io.clusterclient.internal.codec.JsonCodec;
 import io.clusterclient.internal.codec.RemoteErrors;
 import io.clusterclient.internal.codec.Values;
+import io.clusterclient.internal.protocol.ConnObject;
+import io.clusterclient.internal.protocol.FrameLimit;
 import io.clusterclient.internal.proxy.MethodInfo;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -29,14 +32,19 @@ final class LocalCopies {
       Set.of(String.class, Integer.class, Long.class, Short.class, Byte.class, Boolean.class,
           int.class, long.class, short.class, byte.class, boolean.class);
 
+  private static final ConnObject CALL = ConnObject.invoke("call", 1, false, "call(java.lang.Object)");
+  private static final ConnObject RESULT = ConnObject.invokeResult(true);
+
   private final ClusterCodec codec;
   private final boolean enabled;
   private final boolean plain;
   private final String where;
+  private final int maxFrameLength;
 
-  LocalCopies(ClusterCodec codec, boolean enabled, long pid) {
+  LocalCopies(ClusterCodec codec, boolean enabled, int maxFrameLength, long pid) {
     this.codec = codec;
     this.enabled = enabled;
+    this.maxFrameLength = maxFrameLength;
     this.plain = codec instanceof JsonCodec && ((JsonCodec) codec).isPlain();
     this.where = "the leader (this process, pid " + pid + ")";
   }
@@ -53,10 +61,11 @@ final class LocalCopies {
     Type[] types = info.parameterTypes();
     Class<?>[] classes = info.method().getParameterTypes();
     Object[] copy = new Object[args.length];
+    long[] size = new long[1];
     for (int i = 0; i < args.length; i++) {
       Object value;
       try {
-        value = copy(args[i], types[i], classes[i]);
+        value = copy(args[i], types[i], classes[i], size);
       } catch (Failure f) {
         throw new ClusterCodecException(
             f.reading
@@ -68,6 +77,8 @@ final class LocalCopies {
       }
       copy[i] = value == null ? RealClients.defaultValue(classes[i]) : value;
     }
+    // A follower's arguments travel in one packet, each with a 4-byte length.
+    FrameLimit.check("the arguments of " + info.description(), CALL, size[0] + 4L * args.length, maxFrameLength);
     return copy;
   }
 
@@ -81,8 +92,10 @@ final class LocalCopies {
       return result;
     }
     Type type = info.resultType();
+    long[] size = new long[1];
+    Object copy;
     try {
-      return copy(result, type, type instanceof Class ? (Class<?>) type : null);
+      copy = copy(result, type, type instanceof Class ? (Class<?>) type : null, size);
     } catch (Failure f) {
       throw new ClusterCodecException(
           f.reading
@@ -92,6 +105,12 @@ final class LocalCopies {
                   + " of " + info.description() + ": " + f.getCause().getMessage(),
           f.getCause());
     }
+    try {
+      FrameLimit.check("the result of " + info.description(), RESULT, size[0], maxFrameLength);
+    } catch (MessageTooLargeException e) {
+      throw new MessageTooLargeException(info.description() + " failed on " + where + ": " + e.getMessage());
+    }
+    return copy;
   }
 
   /**
@@ -106,21 +125,26 @@ final class LocalCopies {
     return RemoteErrors.asFollowerSees(error, info.method(), info.description() + " failed on " + where);
   }
 
-  private Object copy(Object value, Type type, Class<?> declared) throws Failure {
+  /** Copies a value through the codec; adds its encoded size to {@code size[0]}. */
+  private Object copy(Object value, Type type, Class<?> declared, long[] size) throws Failure {
     if (value == null) {
+      size[0] += 4; // "null"
       return null;
     }
     if (type == byte[].class) {
+      size[0] += 1 + ((byte[]) value).length;
       return ((byte[]) value).clone();
     }
     if (plain && declared != null && IMMUTABLE_AS_DECLARED.contains(declared)
         && (declared.isPrimitive() || declared == value.getClass())) {
+      size[0] += value instanceof String ? jsonLength((String) value) : 20;
       return value;
     }
     ByteBuf buf = ByteBufAllocator.DEFAULT.heapBuffer();
     try {
       try {
         Values.encode(codec, true, value, type, new ByteBufOutputStream(buf));
+        size[0] += buf.readableBytes();
       } catch (IOException | RuntimeException e) {
         throw new Failure(false, e);
       }
@@ -132,6 +156,20 @@ final class LocalCopies {
     } finally {
       buf.release();
     }
+  }
+
+  /** The length of a string's JSON text, exact when it could matter (long strings), else about. */
+  private static long jsonLength(String s) {
+    int n = s.length();
+    if (n < 4096) {
+      return n + 2;
+    }
+    long bytes = 2;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+    }
+    return bytes;
   }
 
   /** Which half of a copy failed. */

@@ -3,6 +3,8 @@ package io.clusterclient.internal.session;
 import io.clusterclient.ClusterCodec;
 import io.clusterclient.ClusterCodecException;
 import io.clusterclient.internal.codec.Values;
+import io.clusterclient.internal.protocol.ConnObject;
+import io.clusterclient.internal.protocol.FrameLimit;
 import io.clusterclient.internal.protocol.InvokeArgs;
 import io.clusterclient.internal.proxy.MethodInfo;
 import io.netty.buffer.ByteBuf;
@@ -31,12 +33,20 @@ public record Published(String key, MethodInfo info, Object[] args, byte[] json,
    * @param info the method
    * @param args the arguments (copied)
    * @param codec the session's codec
+   * @param maxFrameLength the largest packet peers accept
    * @return the publish
    * @throws ClusterCodecException when an argument cannot be encoded
+   * @throws io.clusterclient.MessageTooLargeException when it would not fit in a packet
    */
-  public static Published encode(String key, MethodInfo info, Object[] args, ClusterCodec codec) {
+  public static Published encode(
+      String key, MethodInfo info, Object[] args, ClusterCodec codec, int maxFrameLength) {
     Object[] copy = args.clone();
     byte[] json = encodeArgs(info, copy, codec, false);
+    FrameLimit.check(
+        "the arguments of " + info.description(),
+        ConnObject.invoke(info.name(), info.parameterCount(), info.isOneway(), info.sig()),
+        json.length,
+        maxFrameLength);
     boolean rawBytes = false;
     for (Type t : info.parameterTypes()) {
       rawBytes |= t == byte[].class;

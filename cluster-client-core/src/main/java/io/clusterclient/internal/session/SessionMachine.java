@@ -1039,7 +1039,7 @@ public final class SessionMachine implements SessionContext {
     Published p;
     try {
       // Encoded here, on the caller's thread: the loop never runs the codec on user objects.
-      p = Published.encode(k, info, args, codec);
+      p = Published.encode(k, info, args, codec, options.maxFrameLength());
     } catch (RuntimeException e) {
       if (added) {
         remembered.remove(k);
