@@ -4,12 +4,17 @@ import io.clusterclient.ClusterClient;
 import io.clusterclient.ClusterClientBuilder;
 import io.clusterclient.ClusterConfigurationException;
 import io.clusterclient.ClusterHandle;
+import io.clusterclient.ClusterListener;
 import io.clusterclient.ClusterOptions;
 import io.clusterclient.RealClientFactory;
+import io.clusterclient.Role;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -50,6 +55,8 @@ public final class ClusterClients implements AutoCloseable {
   private final ClusterClientProperties properties;
   private final Object lock = new Object();
   private final List<ClusterHandle> handles = new ArrayList<>(); // guarded by lock
+  private final Map<ClusterHandle, AtomicReference<Throwable>> errors =
+      new IdentityHashMap<>(); // guarded by lock
   private boolean closed; // guarded by lock
 
   /**
@@ -115,6 +122,22 @@ public final class ClusterClients implements AutoCloseable {
   }
 
   /**
+   * Why a client made here is not ready: the last error its listeners heard since it was last
+   * connected (for example that its real client could not be created), for a health check. {@link
+   * ClusterHandle#ready()} cannot say it, because a failed election starts the next one at once.
+   *
+   * @param handle the handle of a client made here
+   * @return the error, or empty when there was none since the client was last connected
+   */
+  public Optional<Throwable> lastError(ClusterHandle handle) {
+    AtomicReference<Throwable> error;
+    synchronized (lock) {
+      error = errors.get(handle);
+    }
+    return error == null ? Optional.empty() : Optional.ofNullable(error.get());
+  }
+
+  /**
    * Closes every client made here, newest first, each after the previous one has closed (a leader
    * hands over, bounded by its {@code handoverTimeout}). Idempotent. A failure is thrown once all
    * are closed, later ones attached as suppressed.
@@ -126,6 +149,7 @@ public final class ClusterClients implements AutoCloseable {
       closed = true;
       toClose = new ArrayList<>(handles);
       handles.clear();
+      errors.clear();
     }
     RuntimeException failure = null;
     for (int i = toClose.size() - 1; i >= 0; i--) {
@@ -158,9 +182,12 @@ public final class ClusterClients implements AutoCloseable {
     }
     T client = builder.options(options).create(factory);
     ClusterHandle handle = ClusterClient.handle(client);
+    AtomicReference<Throwable> lastError = new AtomicReference<>();
+    handle.addListener(new ErrorRecorder(lastError));
     synchronized (lock) {
       if (!closed) {
         handles.add(handle);
+        errors.put(handle, lastError);
         return client;
       }
     }
@@ -281,6 +308,27 @@ public final class ClusterClients implements AutoCloseable {
             + "; fix it where the application's configuration sets it (application.properties or "
             + "application.yml, an environment variable, a command-line argument)",
         e);
+  }
+
+  /** Keeps a client's last error until it is connected again. Runs on a cluster-client worker. */
+  private static final class ErrorRecorder implements ClusterListener {
+    private final AtomicReference<Throwable> lastError;
+
+    ErrorRecorder(AtomicReference<Throwable> lastError) {
+      this.lastError = lastError;
+    }
+
+    @Override
+    public void roleChanged(ClusterHandle handle, Role role) {
+      if (role.isConnected()) {
+        lastError.set(null);
+      }
+    }
+
+    @Override
+    public void error(ClusterHandle handle, Throwable error) {
+      lastError.set(error);
+    }
   }
 
   /**

@@ -60,17 +60,18 @@ public final class ClusterClientsHealthContributor implements CompositeHealthCon
     return byName;
   }
 
-  private static HealthIndicator indicator(ClusterHandle handle) {
-    return () -> health(handle);
+  private HealthIndicator indicator(ClusterHandle handle) {
+    return () -> health(handle, clients.lastError(handle).orElse(null));
   }
 
   /**
    * The health of one client.
    *
    * @param handle the client's handle
+   * @param lastError why it is not ready, if known
    * @return UP when it can serve calls, else DOWN, with its name, port and role
    */
-  static Health health(ClusterHandle handle) {
+  static Health health(ClusterHandle handle, Throwable lastError) {
     Role role = handle.role();
     Health.Builder health =
         new Health.Builder()
@@ -82,7 +83,8 @@ public final class ClusterClientsHealthContributor implements CompositeHealthCon
     }
     CompletableFuture<Void> ready = handle.ready();
     if (!ready.isDone()) {
-      return health.down().withDetail("ready", false).build();
+      health.down().withDetail("ready", false);
+      return (lastError == null ? health : health.withException(lastError)).build();
     }
     try {
       ready.get();
