@@ -17,6 +17,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.ClassPathResource;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -76,6 +77,33 @@ class ClusterClientAutoConfigurationTest {
               assertThat(registry.port()).isEqualTo(7001);
               assertThat(registry.responseTimeout()).isEqualTo(Duration.ofSeconds(7));
               assertThat(registry.leader()).contains(false);
+            });
+  }
+
+  @Test
+  void springReadsTheLibrarysEnvironmentVariablesAsTheSameProperties() {
+    runner
+        .withInitializer(
+            context ->
+                context
+                    .getEnvironment()
+                    .getPropertySources()
+                    // Spring Boot maps names the environment's way only for the source of this name.
+                    .replace(
+                        StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                        new org.springframework.core.env.SystemEnvironmentPropertySource(
+                            StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                            java.util.Map.of(
+                                "CLUSTER_CLIENT_PORT", "7123",
+                                "CLUSTER_CLIENT_MAX_WAIT_TIME", "4000",
+                                // Spring's own form: the dashes dropped, not made underscores.
+                                "CLUSTERCLIENT_CLIENTS_GREETER_RESPONSETIMEOUT", "6s"))))
+        .run(
+            context -> {
+              ClusterOptions options = context.getBean(ClusterClients.class).options("greeter");
+              assertThat(options.port()).isEqualTo(7123);
+              assertThat(options.maxWaitTime()).isEqualTo(Duration.ofSeconds(4));
+              assertThat(options.responseTimeout()).isEqualTo(Duration.ofSeconds(6));
             });
   }
 
