@@ -69,6 +69,12 @@ public class ClusterOptionsProperties {
    */
   private Duration handoverTimeout;
 
+  /**
+   * Whether calls made in the leader's own process go through the codec as a follower's do, so
+   * that code behaves the same in every process. Default: true.
+   */
+  private Boolean codecOnLeader;
+
   /** Creates options with nothing set. */
   public ClusterOptionsProperties() {}
 
@@ -135,6 +141,9 @@ public class ClusterOptionsProperties {
     }
     if (handoverTimeout != null) {
       out.add(new Setting(prefix + ".handover-timeout", b -> b.handoverTimeout(handoverTimeout)));
+    }
+    if (codecOnLeader != null) {
+      out.add(new Setting(prefix + ".codec-on-leader", b -> b.codecOnLeader(codecOnLeader)));
     }
     return out;
   }
@@ -392,5 +401,23 @@ public class ClusterOptionsProperties {
    */
   public void setHandoverTimeout(Duration handoverTimeout) {
     this.handoverTimeout = handoverTimeout;
+  }
+
+  /**
+   * Whether the leader's own calls go through the codec.
+   *
+   * @return the value, or null when unset
+   */
+  public Boolean getCodecOnLeader() {
+    return codecOnLeader;
+  }
+
+  /**
+   * Sets whether the leader's own calls go through the codec.
+   *
+   * @param codecOnLeader false to skip the copies on the leader
+   */
+  public void setCodecOnLeader(Boolean codecOnLeader) {
+    this.codecOnLeader = codecOnLeader;
   }
 }
