@@ -59,6 +59,8 @@ public final class ClusterOptions {
   private final boolean codecOnLeader;
   private final ClusterCodec codec;
   private final Executor callbackExecutor;
+  /** Where each option's value came from: "code", "default", or the property or variable. */
+  private final java.util.Map<String, String> origins;
 
   private ClusterOptions(Builder b, UnaryOperator<String> properties, UnaryOperator<String> env) {
     Source s = new Source(properties, env);
@@ -104,6 +106,34 @@ public final class ClusterOptions {
     this.codecOnLeader = b.codecOnLeader != null ? b.codecOnLeader : s.bool("codecOnLeader", true);
     this.codec = b.codec;
     this.callbackExecutor = b.callbackExecutor;
+    java.util.Map<String, String> from = new java.util.HashMap<>(s.sources);
+    for (String option : OPTIONS) {
+      if (b.isSet(option)) {
+        String origin = b.inherited.getOrDefault(option, "code");
+        if (!origin.equals("default")) {
+          from.put(option, origin);
+        }
+      }
+    }
+    this.origins = java.util.Map.copyOf(from);
+  }
+
+  private static final java.util.List<String> OPTIONS =
+      java.util.List.of("name", "port", "leader", "singleMode", "maxWaitTime", "connectTimeout",
+          "responseTimeout", "heartbeatInterval", "checkHeartbeat", "broadcast", "subscribeTimeout",
+          "maxFrameLength", "maxRememberedPublishes", "handoverTimeout", "closeOnShutdown",
+          "codecOnLeader");
+
+  /**
+   * Where an option's value came from, for messages that tell how to change it.
+   *
+   * @param option an option's name, as in the builder: {@code "port"}
+   * @return {@code "code"} (set on the builder, which the environment cannot override), {@code
+   *     "system property clusterclient.<option>"}, {@code "environment variable
+   *     CLUSTER_CLIENT_<OPTION>"}, or {@code "default"}
+   */
+  public String originOf(String option) {
+    return origins.getOrDefault(option, "default");
   }
 
   /**
@@ -149,6 +179,9 @@ public final class ClusterOptions {
     b.codecOnLeader = codecOnLeader;
     b.codec = codec;
     b.callbackExecutor = callbackExecutor;
+    for (String option : OPTIONS) {
+      b.inherited.put(option, originOf(option));
+    }
     return b;
   }
 
@@ -369,7 +402,32 @@ public final class ClusterOptions {
     private ClusterCodec codec;
     private Executor callbackExecutor;
 
+    /** Origins of the values copied by {@link ClusterOptions#toBuilder()}, until they are set again. */
+    private final java.util.Map<String, String> inherited = new java.util.HashMap<>();
+
     private Builder() {}
+
+    private boolean isSet(String option) {
+      return switch (option) {
+        case "name" -> name != null;
+        case "port" -> port != null;
+        case "leader" -> leader != null;
+        case "singleMode" -> singleMode != null;
+        case "maxWaitTime" -> maxWaitTime != null;
+        case "connectTimeout" -> connectTimeout != null;
+        case "responseTimeout" -> responseTimeout != null;
+        case "heartbeatInterval" -> heartbeatInterval != null;
+        case "checkHeartbeat" -> checkHeartbeat != null;
+        case "broadcast" -> broadcast != null;
+        case "subscribeTimeout" -> subscribeTimeout != null;
+        case "maxFrameLength" -> maxFrameLength != null;
+        case "maxRememberedPublishes" -> maxRememberedPublishes != null;
+        case "handoverTimeout" -> handoverTimeout != null;
+        case "closeOnShutdown" -> closeOnShutdown != null;
+        case "codecOnLeader" -> codecOnLeader != null;
+        default -> false;
+      };
+    }
 
     /**
      * Sets the channel name shared by every process of this client.
@@ -382,6 +440,8 @@ public final class ClusterOptions {
         throw new ClusterConfigurationException("name must not be empty");
       }
       this.name = name;
+
+      inherited.remove("name");
       return this;
     }
 
@@ -393,6 +453,8 @@ public final class ClusterOptions {
      */
     public Builder port(int port) {
       this.port = port;
+
+      inherited.remove("port");
       return this;
     }
 
@@ -404,6 +466,8 @@ public final class ClusterOptions {
      */
     public Builder leader(Boolean leader) {
       this.leader = leader;
+
+      inherited.remove("leader");
       return this;
     }
 
@@ -415,6 +479,8 @@ public final class ClusterOptions {
      */
     public Builder singleMode(boolean singleMode) {
       this.singleMode = singleMode;
+
+      inherited.remove("singleMode");
       return this;
     }
 
@@ -426,6 +492,8 @@ public final class ClusterOptions {
      */
     public Builder maxWaitTime(Duration maxWaitTime) {
       this.maxWaitTime = Objects.requireNonNull(maxWaitTime, "maxWaitTime");
+
+      inherited.remove("maxWaitTime");
       return this;
     }
 
@@ -437,6 +505,8 @@ public final class ClusterOptions {
      */
     public Builder connectTimeout(Duration connectTimeout) {
       this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+
+      inherited.remove("connectTimeout");
       return this;
     }
 
@@ -448,6 +518,8 @@ public final class ClusterOptions {
      */
     public Builder responseTimeout(Duration responseTimeout) {
       this.responseTimeout = Objects.requireNonNull(responseTimeout, "responseTimeout");
+
+      inherited.remove("responseTimeout");
       return this;
     }
 
@@ -459,6 +531,8 @@ public final class ClusterOptions {
      */
     public Builder heartbeatInterval(Duration heartbeatInterval) {
       this.heartbeatInterval = Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+
+      inherited.remove("heartbeatInterval");
       return this;
     }
 
@@ -471,6 +545,8 @@ public final class ClusterOptions {
      */
     public Builder checkHeartbeat(boolean checkHeartbeat) {
       this.checkHeartbeat = checkHeartbeat;
+
+      inherited.remove("checkHeartbeat");
       return this;
     }
 
@@ -483,6 +559,8 @@ public final class ClusterOptions {
      */
     public Builder broadcast(boolean broadcast) {
       this.broadcast = broadcast;
+
+      inherited.remove("broadcast");
       return this;
     }
 
@@ -494,6 +572,8 @@ public final class ClusterOptions {
      */
     public Builder subscribeTimeout(Duration subscribeTimeout) {
       this.subscribeTimeout = Objects.requireNonNull(subscribeTimeout, "subscribeTimeout");
+
+      inherited.remove("subscribeTimeout");
       return this;
     }
 
@@ -505,6 +585,8 @@ public final class ClusterOptions {
      */
     public Builder maxFrameLength(int maxFrameLength) {
       this.maxFrameLength = maxFrameLength;
+
+      inherited.remove("maxFrameLength");
       return this;
     }
 
@@ -517,6 +599,8 @@ public final class ClusterOptions {
      */
     public Builder maxRememberedPublishes(int maxRememberedPublishes) {
       this.maxRememberedPublishes = maxRememberedPublishes;
+
+      inherited.remove("maxRememberedPublishes");
       return this;
     }
 
@@ -530,6 +614,8 @@ public final class ClusterOptions {
      */
     public Builder handoverTimeout(Duration handoverTimeout) {
       this.handoverTimeout = Objects.requireNonNull(handoverTimeout, "handoverTimeout");
+
+      inherited.remove("handoverTimeout");
       return this;
     }
 
@@ -544,6 +630,8 @@ public final class ClusterOptions {
      */
     public Builder closeOnShutdown(boolean closeOnShutdown) {
       this.closeOnShutdown = closeOnShutdown;
+
+      inherited.remove("closeOnShutdown");
       return this;
     }
 
@@ -562,6 +650,8 @@ public final class ClusterOptions {
      */
     public Builder codecOnLeader(boolean codecOnLeader) {
       this.codecOnLeader = codecOnLeader;
+
+      inherited.remove("codecOnLeader");
       return this;
     }
 
@@ -614,12 +704,15 @@ public final class ClusterOptions {
     }
 
     private final java.util.Map<String, String> origins = new java.util.HashMap<>();
+    /** Option to "system property ..." or "environment variable ...", for those read from there. */
+    private final java.util.Map<String, String> sources = new java.util.HashMap<>();
 
     private String raw(String option, String[] where) {
       String property = "clusterclient." + option;
       String value = properties.apply(property);
       if (value != null && !value.isBlank()) {
         where[0] = "system property " + property;
+        sources.put(option, where[0]);
         origins.put(option, where[0] + " is '" + value.trim() + "'");
         return value.trim();
       }
@@ -627,6 +720,7 @@ public final class ClusterOptions {
       value = env.apply(variable);
       if (value != null && !value.isBlank()) {
         where[0] = "environment variable " + variable;
+        sources.put(option, where[0]);
         origins.put(option, where[0] + " is '" + value.trim() + "'");
         return value.trim();
       }

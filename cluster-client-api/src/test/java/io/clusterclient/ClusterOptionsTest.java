@@ -430,4 +430,18 @@ class ClusterOptionsTest {
       throw new UnsupportedOperationException();
     }
   }
+
+  @Test
+  void eachOptionTellsWhereItsValueCameFrom() {
+    env.put("CLUSTER_CLIENT_PORT", "7788");
+    properties.put("clusterclient.responseTimeout", "PT2S");
+    ClusterOptions o = build(ClusterOptions.builder().name("n").maxWaitTime(Duration.ofSeconds(1)));
+    assertThat(o.originOf("port")).isEqualTo("environment variable CLUSTER_CLIENT_PORT");
+    assertThat(o.originOf("responseTimeout")).isEqualTo("system property clusterclient.responseTimeout");
+    assertThat(o.originOf("name")).isEqualTo("code");
+    assertThat(o.originOf("maxWaitTime")).isEqualTo("code");
+    assertThat(o.originOf("heartbeatInterval")).isEqualTo("default");
+    // Set in code, the environment does not override it: so it is the code's.
+    assertThat(build(ClusterOptions.builder().port(1234)).originOf("port")).isEqualTo("code");
+  }
 }

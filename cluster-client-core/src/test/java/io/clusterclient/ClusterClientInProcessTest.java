@@ -686,7 +686,12 @@ class ClusterClientInProcessTest {
                   .create(() -> new Greeter("unused")));
       Throwable failure = readyFailure(greeter);
       assertThat(failure).isInstanceOf(ClusterException.class);
-      assertThat(failure.getMessage()).contains("127.0.0.1:" + port).contains("another program");
+      assertThat(failure.getMessage())
+          .contains("127.0.0.1:" + port)
+          .contains("another program")
+          // The port was set in code: the environment variable could not change it.
+          .contains("where the code sets it")
+          .doesNotContain("CLUSTER_CLIENT_PORT");
     } finally {
       http.stop(0);
     }

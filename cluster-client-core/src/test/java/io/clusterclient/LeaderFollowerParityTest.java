@@ -93,6 +93,9 @@ class LeaderFollowerParityTest {
     String failChecked(String why) throws IOException;
 
     CompletableFuture<Optional<Instant>> whenAsync(Instant at);
+
+    @Delegate
+    String slow(long millis) throws InterruptedException;
   }
 
   /** The real client; the same one behind each role. */
@@ -163,8 +166,15 @@ class LeaderFollowerParityTest {
     public CompletableFuture<Optional<Instant>> whenAsync(Instant at) {
       return CompletableFuture.completedFuture(Optional.of(at));
     }
+
+    @Override
+    public String slow(long millis) throws InterruptedException {
+      Thread.sleep(millis);
+      return "done";
+    }
   }
 
+  private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(2);
   private final List<ClusterRuntime> runtimes = new ArrayList<>();
   private final RealShapes real = new RealShapes();
   private Shapes leader;
@@ -186,7 +196,7 @@ class LeaderFollowerParityTest {
     runtimes.add(runtime);
     return ClusterClient.of(Shapes.class)
         .runtime(runtime)
-        .options(ClusterOptions.builder().name("shapes").port(port).build())
+        .options(ClusterOptions.builder().name("shapes").port(port).responseTimeout(RESPONSE_TIMEOUT).build())
         .create(() -> real);
   }
 
@@ -284,6 +294,18 @@ class LeaderFollowerParityTest {
     Outcome checked = same(s -> s.failChecked("disk"));
     assertThat(checked.thrown()).isEqualTo(IOException.class);
     assertThat(checked.detail()).isEqualTo("disk");
+  }
+
+  /**
+   * The one difference that remains, documented in README: responseTimeout bounds how long a
+   * follower's caller waits for the leader; the leader's own call runs on its caller's thread, in
+   * the real client, and is not abandoned halfway.
+   */
+  @Test
+  void responseTimeoutBoundsAFollowersWaitButNotTheLeadersOwnCall() throws Exception {
+    long millis = RESPONSE_TIMEOUT.toMillis() + 300;
+    assertThatThrownBy(() -> follower.slow(millis)).isInstanceOf(ClusterTimeoutException.class);
+    assertThat(leader.slow(millis)).isEqualTo("done");
   }
 
   @Test

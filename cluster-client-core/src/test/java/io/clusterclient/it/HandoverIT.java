@@ -62,6 +62,24 @@ class HandoverIT {
   }
 
   @Test
+  void aPlainSigtermClosesTheLeadersRealClientAndHandsOver(@TempDir Path dir) throws Exception {
+    int port = Ports.free();
+    Path constructions = dir.resolve("constructions.txt");
+    TestProcess first = join(port, constructions);
+    TestProcess second = join(port, constructions);
+    TestProcess leader = role(first).equals("LEADER") ? first : second;
+    TestProcess follower = leader == first ? second : first;
+
+    // Only the signal: nothing asks the process to leave, the closeOnShutdown hook alone acts.
+    leader.terminate();
+    assertThat(leader.awaitExit(WAIT)).as("exit code after SIGTERM").isEqualTo(143);
+    String log = Files.readString(leader.logFile());
+    assertThat(log).contains("handing over: port free").contains("REAL_CLIENT_CLOSED");
+    Deadline.await("the follower leads", WAIT, () -> role(follower).equals("LEADER"));
+    assertThat(command(follower, "pub after x")).isEqualTo("OK pub after");
+  }
+
+  @Test
   void everyProcessLeavesInTurnWhileLeadingAndNoCallFails(@TempDir Path dir) throws Exception {
     int n = Integer.getInteger("handover.processes", 4);
     int rounds = Integer.getInteger("handover.rounds", n);

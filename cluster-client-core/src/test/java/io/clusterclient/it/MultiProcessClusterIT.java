@@ -159,8 +159,13 @@ class MultiProcessClusterIT {
           .contains("\"remoteStack\":true")
           .contains("EchoService.failCoded(String, String)");
     }
+    // The leader's own caller gets the same exception, with the real client's as its cause.
     String onLeader = call(leader, "echo", "failCoded", "[\"bad input\", \"E42\"]");
-    assertThat(onLeader).startsWith("ERR io.clusterclient.it.CodedException ");
+    assertThat(onLeader)
+        .startsWith("ERR io.clusterclient.RemoteInvocationException ")
+        .contains("\"remoteClass\":\"io.clusterclient.it.CodedException\"")
+        .contains("\"code\":\"E42\"")
+        .contains("\"cause\":\"io.clusterclient.it.CodedException\"");
   }
 
   @Test

@@ -8,7 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /** The real registry: an in-memory upstream. Records its constructions like {@link RealEchoService}. */
-public class RealRegistry implements Registry {
+public class RealRegistry implements Registry, AutoCloseable {
   private final Map<String, List<String>> values = new LinkedHashMap<>();
   private final Map<String, List<Consumer<List<String>>>> listeners = new LinkedHashMap<>();
   private final List<String> log = new CopyOnWriteArrayList<>();
@@ -47,6 +47,12 @@ public class RealRegistry implements Registry {
     for (Consumer<List<String>> l : listeners.getOrDefault(id, List.of())) {
       l.accept(new ArrayList<>(list));
     }
+  }
+
+  /** The leader closes its real client: says so on stdout, where the test reads it. */
+  @Override
+  public void close() {
+    System.out.println("REAL_CLIENT_CLOSED");
   }
 
   @Override

@@ -3,6 +3,11 @@ package io.clusterclient.samples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -10,7 +15,23 @@ import org.junit.jupiter.api.Timeout;
 class MultiWorkerDemoIT {
   @Test
   void theWorkersKeepOneSessionAndTheirRegistrationsWhenTheLeaderIsKilled() throws Exception {
-    MultiWorkerDemo.Summary summary = MultiWorkerDemo.run("--quick");
+    PrintStream console = System.out;
+    ByteArrayOutputStream seen = new ByteArrayOutputStream();
+    MultiWorkerDemo.Summary summary;
+    System.setOut(new PrintStream(new TeeStream(console, seen), true, StandardCharsets.UTF_8));
+    try {
+      summary = MultiWorkerDemo.run("--quick");
+    } finally {
+      System.setOut(console);
+    }
+    String output = seen.toString(StandardCharsets.UTF_8);
+    String shutdown = output.substring(output.indexOf("RESULT: RECOVERED"));
+    assertThat(shutdown)
+        .as("the clean shutdown after the result says it shuts down, never that a leader was lost")
+        .doesNotContain("lost ")
+        .doesNotContain("electing")
+        .doesNotContain("WARN")
+        .contains("stopped 3 workers");
 
     assertThat(summary.problems()).isEmpty();
     assertThat(summary.recovered()).isTrue();
@@ -21,6 +42,35 @@ class MultiWorkerDemoIT {
     assertThat(summary.electionMillis()).isBetween(0L, summary.recoveryMillis());
     assertThat(summary.requestsServed()).isPositive();
     assertThat(ProcessHandle.current().children()).as("workers left behind").isEmpty();
+  }
+
+  /** Writes to two streams: the console and a copy the test reads. */
+  private static final class TeeStream extends OutputStream {
+    private final OutputStream a;
+    private final OutputStream b;
+
+    TeeStream(OutputStream a, OutputStream b) {
+      this.a = a;
+      this.b = b;
+    }
+
+    @Override
+    public synchronized void write(int x) throws IOException {
+      a.write(x);
+      b.write(x);
+    }
+
+    @Override
+    public synchronized void write(byte[] bytes, int off, int len) throws IOException {
+      a.write(bytes, off, len);
+      b.write(bytes, off, len);
+    }
+
+    @Override
+    public synchronized void flush() throws IOException {
+      a.flush();
+      b.flush();
+    }
   }
 
   @Test

@@ -190,7 +190,8 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
             "127.0.0.1:" + session.port() + " accepted the connection but answered nothing in the "
                 + "cluster-client protocol within connectTimeout " + options.connectTimeout().toMillis()
                 + " ms: a leader that is stopped or hung holds the port (the cluster recovers when it "
-                + "resumes or dies), or another program does (choose another port)"));
+                + "resumes or dies), or another program does (then choose another port "
+                + howToChangePort(options) + ")"));
       } else {
         fail(out, new NoLeaderException(
             "127.0.0.1:" + session.port() + " answers but does not lead '" + session.name()
@@ -210,6 +211,17 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
             });
   }
 
+  /** Where the port was set, so that the advice names what the user can change. */
+  static String howToChangePort(ClusterOptions options) {
+    String origin = options.originOf("port");
+    return switch (origin) {
+      case "code" -> "where the code sets it (ClusterOptions.Builder.port), which the environment"
+          + " cannot override";
+      case "default" -> "with ClusterOptions.Builder.port, -Dclusterclient.port or CLUSTER_CLIENT_PORT";
+      default -> "in the " + origin + " that set it";
+    };
+  }
+
   private void onRegisterFailed(CompletableFuture<Backend> out, long deadlineNanos, Throwable e) {
     if (e instanceof ClusterTimeoutException) {
       register(out, deadlineNanos); // like the original, ask again: the leader may still be starting
@@ -220,7 +232,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       fail(out, new ClusterException(
           "127.0.0.1:" + session.port() + " is held by something that does not speak the "
               + "cluster-client protocol (" + closed.getMessage() + "); another program uses the "
-              + "port: choose another one with ClusterOptions.port or CLUSTER_CLIENT_PORT",
+              + "port: choose another one " + howToChangePort(options),
           closed));
       return;
     }

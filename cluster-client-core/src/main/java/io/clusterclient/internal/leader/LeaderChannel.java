@@ -844,9 +844,13 @@ public final class LeaderChannel implements Backend {
     int followers = connections.size();
     server.unregister(this).whenComplete(
         (x, e) -> {
-          LOG.info(
-              "[cluster-client:{}] handing over: port free, {} follower(s) told, waiting up to {} ms",
-              name(), followers, limit.toMillis());
+          if (followers == 0) {
+            LOG.info("[cluster-client:{}] closing: no follower to hand over to", name());
+          } else {
+            LOG.info(
+                "[cluster-client:{}] handing over: port free, {} follower(s) told, waiting up to {} ms",
+                name(), followers, limit.toMillis());
+          }
           for (ServerConnection c : connections) {
             c.handOver();
           }
