@@ -35,8 +35,12 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ProxyDispatchBenchmark {
   private static final String VALUE = "x".repeat(64);
   private EchoService direct;
+  private static final EchoService.Order ORDER =
+      new EchoService.Order("order-4711", 3, 19.99, java.util.List.of("express", "gift"));
   private EchoService proxy;
+  private EchoService uncopied;
   private ClusterHandle handle;
+  private ClusterHandle uncopiedHandle;
   private ThreadPoolExecutor pool;
 
   @Setup(Level.Trial)
@@ -48,6 +52,12 @@ public class ProxyDispatchBenchmark {
             .create(RealEchoService::new);
     handle = ClusterClient.handle(proxy);
     handle.ready().get(30, TimeUnit.SECONDS);
+    uncopied =
+        ClusterClient.of(EchoService.class)
+            .options(ClusterOptions.builder().name("jmh-uncopied").singleMode(true).codecOnLeader(false).build())
+            .create(RealEchoService::new);
+    uncopiedHandle = ClusterClient.handle(uncopied);
+    uncopiedHandle.ready().get(30, TimeUnit.SECONDS);
     // Shaped like the library's worker pool (ClusterRuntime): 8 threads, an unbounded queue.
     pool = new ThreadPoolExecutor(8, 8, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
   }
@@ -55,6 +65,7 @@ public class ProxyDispatchBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() {
     handle.close();
+    uncopiedHandle.close();
     pool.shutdown();
   }
 
@@ -83,5 +94,26 @@ public class ProxyDispatchBenchmark {
   @Benchmark
   public String proxyAsync() {
     return proxy.echoAsync(VALUE).join();
+  }
+
+  /**
+   * A record argument and result through the proxy, copied through the codec as a follower's would
+   * be (codecOnLeader, the default).
+   */
+  @Benchmark
+  public EchoService.Order proxySyncRecord() {
+    return proxy.echoOrder(ORDER);
+  }
+
+  /** The same without the copies (codecOnLeader(false)): the copies' cost is the difference. */
+  @Benchmark
+  public EchoService.Order proxySyncRecordUncopied() {
+    return uncopied.echoOrder(ORDER);
+  }
+
+  /** A string through the proxy without the copies: strings are passed as they are either way. */
+  @Benchmark
+  public String proxySyncUncopied() {
+    return uncopied.echo(VALUE);
   }
 }

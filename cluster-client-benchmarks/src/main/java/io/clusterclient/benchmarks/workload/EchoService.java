@@ -55,4 +55,16 @@ public interface EchoService {
    * @param reg {@code {"dataId": ..., "value": ...}}
    */
   void publish(Map<String, String> reg);
+
+  /** A small structured value, as business calls carry: the leader-local copy's cost (JMH). */
+  record Order(String id, int quantity, double price, java.util.List<String> tags) {}
+
+  /**
+   * Returns the order: a blocking call whose argument and result go through the codec.
+   *
+   * @param order the order
+   * @return the same order
+   */
+  @Delegate
+  Order echoOrder(Order order);
 }

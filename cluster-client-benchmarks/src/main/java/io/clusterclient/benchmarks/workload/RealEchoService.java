@@ -37,4 +37,9 @@ public final class RealEchoService implements EchoService {
       l.accept(reg.get("value"));
     }
   }
+
+  @Override
+  public Order echoOrder(Order order) {
+    return order;
+  }
 }

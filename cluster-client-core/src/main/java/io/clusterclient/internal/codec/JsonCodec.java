@@ -178,6 +178,41 @@ public final class JsonCodec implements ClusterCodec {
     cached(writers, type, t -> mapper.writerFor(mapper.constructType(t))).writeValue(out, value);
   }
 
+  /**
+   * Writes one value to a new array: the same bytes as {@link #encode}, faster for a copy in memory.
+   *
+   * @param value the value, possibly null
+   * @param type its declared type
+   * @return the JSON bytes
+   * @throws IOException when the value cannot be written
+   */
+  public byte[] encodeToBytes(Object value, Type type) throws IOException {
+    if (isVoid(type)) {
+      return mapper.writer().writeValueAsBytes(null);
+    }
+    return cached(writers, type, t -> mapper.writerFor(mapper.constructType(t))).writeValueAsBytes(value);
+  }
+
+  /**
+   * Reads one value from an array, as {@link #decode(InputStream, Type)} reads it from a stream.
+   *
+   * @param bytes the value's bytes, exactly
+   * @param type its declared type
+   * @return the value, possibly null
+   * @throws IOException when the bytes are not a value of that type
+   */
+  public Object decodeBytes(byte[] bytes, Type type) throws IOException {
+    if (isVoid(type)) {
+      return null;
+    }
+    ObjectReader reader = cached(readers, type, t -> mapper.readerFor(mapper.constructType(t)));
+    if (bytes.length == 0) {
+      boolean primitive = type instanceof Class && ((Class<?>) type).isPrimitive();
+      return primitive ? reader.readValue("null") : null;
+    }
+    return reader.readValue(bytes);
+  }
+
   @Override
   public Object decode(InputStream in, Type type) throws IOException {
     if (isVoid(type)) {
