@@ -26,8 +26,11 @@ public interface ClusterHandle extends AutoCloseable {
 
   /**
    * Completes once this instance can serve calls: as the leader, once the real client is created; as a
-   * follower, once the leader has accepted this process. Fails with the cause when that cannot happen,
-   * for example when the real client's factory throws or no leader answers within {@code maxWaitTime}.
+   * follower, once the leader has accepted this process. Fails when that cannot happen: with a
+   * {@link ClusterException} whose message names the client and the factory's exception when the
+   * real client's factory throws (in the leader's process that exception is also its cause; the
+   * factory's own type is never thrown as such), and with a {@link ClusterTimeoutException} when no
+   * leader answers within {@code maxWaitTime}.
    *
    * <p>Dependent stages run on a cluster-client worker thread (or the caller's, if already complete),
    * never on an I/O thread.

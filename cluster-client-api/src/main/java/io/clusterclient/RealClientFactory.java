@@ -6,7 +6,8 @@ package io.clusterclient;
  *
  * <p>It is called on a cluster-client worker thread, never on an I/O thread, so it may block (for
  * instance to connect upstream). An exception it throws fails {@link ClusterHandle#ready()} of every
- * process that waits for this leader.
+ * process that waits for this leader, with a {@link ClusterException} that names it (and has it as
+ * its cause in the leader's process).
  *
  * <p>Need not be thread-safe: it is called by one thread at a time, once per election won.
  *
