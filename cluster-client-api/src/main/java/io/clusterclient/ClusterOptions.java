@@ -34,6 +34,8 @@ import java.util.function.UnaryOperator;
  *   <tr><td>maxRememberedPublishes</td><td>10,000</td><td>publishes a process remembers for replay</td></tr>
  *   <tr><td>handoverTimeout</td><td>5 s</td><td>how long a closing leader lets followers finish their calls (0: no handover)</td></tr>
  *   <tr><td>closeOnShutdown</td><td>false</td><td>close (and hand over) from a JVM shutdown hook: SIGTERM, System.exit</td></tr>
+ *   <tr><td>transport</td><td>TCP</td><td>TCP on 127.0.0.1, or a Unix-domain socket in runDir</td></tr>
+ *   <tr><td>runDir</td><td>$XDG_RUNTIME_DIR/cluster-client, else a per-user directory in java.io.tmpdir</td><td>where Unix sockets live (owner-only)</td></tr>
  *   <tr><td>codecOnLeader</td><td>true</td><td>the leader's own calls go through the codec, as a follower's do</td></tr>
  * </table>
  */
@@ -57,6 +59,8 @@ public final class ClusterOptions {
   private final Duration handoverTimeout;
   private final boolean closeOnShutdown;
   private final boolean codecOnLeader;
+  private final ClusterTransport transport;
+  private final java.nio.file.Path runDir;
   private final ClusterCodec codec;
   private final Executor callbackExecutor;
   /** Where each option's value came from: "code", "default", or the property or variable. */
@@ -104,6 +108,13 @@ public final class ClusterOptions {
     this.closeOnShutdown =
         b.closeOnShutdown != null ? b.closeOnShutdown : s.bool("closeOnShutdown", false);
     this.codecOnLeader = b.codecOnLeader != null ? b.codecOnLeader : s.bool("codecOnLeader", true);
+    this.transport = b.transport != null ? b.transport : s.transport("transport", ClusterTransport.TCP);
+    String dir = b.runDir != null ? b.runDir.toString() : s.string("runDir", null);
+    try {
+      this.runDir = dir == null || dir.isBlank() ? null : java.nio.file.Path.of(dir);
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new ClusterConfigurationException(s.origin("runDir", dir) + ", not a path: " + e.getMessage());
+    }
     this.codec = b.codec;
     this.callbackExecutor = b.callbackExecutor;
     java.util.Map<String, String> from = new java.util.HashMap<>(s.sources);
@@ -122,7 +133,7 @@ public final class ClusterOptions {
       java.util.List.of("name", "port", "leader", "singleMode", "maxWaitTime", "connectTimeout",
           "responseTimeout", "heartbeatInterval", "checkHeartbeat", "broadcast", "subscribeTimeout",
           "maxFrameLength", "maxRememberedPublishes", "handoverTimeout", "closeOnShutdown",
-          "codecOnLeader");
+          "codecOnLeader", "transport", "runDir");
 
   /**
    * Where an option's value came from, for messages that tell how to change it.
@@ -177,6 +188,8 @@ public final class ClusterOptions {
     b.handoverTimeout = handoverTimeout;
     b.closeOnShutdown = closeOnShutdown;
     b.codecOnLeader = codecOnLeader;
+    b.transport = transport;
+    b.runDir = runDir;
     b.codec = codec;
     b.callbackExecutor = callbackExecutor;
     for (String option : OPTIONS) {
@@ -336,6 +349,26 @@ public final class ClusterOptions {
   }
 
   /**
+   * The kind of socket the processes meet on.
+   *
+   * @return {@link ClusterTransport#TCP} unless set
+   */
+  public ClusterTransport transport() {
+    return transport;
+  }
+
+  /**
+   * The run directory of the Unix-domain sockets, if set; when empty, the library uses {@code
+   * $XDG_RUNTIME_DIR/cluster-client}, or where that is unset, {@code
+   * <java.io.tmpdir>/cluster-client-<user>}.
+   *
+   * @return the directory if one was set
+   */
+  public Optional<java.nio.file.Path> runDir() {
+    return Optional.ofNullable(runDir);
+  }
+
+  /**
    * The codec of application objects, or empty for the default plain-JSON codec.
    *
    * @return the codec if one was set
@@ -364,7 +397,8 @@ public final class ClusterOptions {
         + ", maxFrameLength=" + maxFrameLength
         + ", maxRememberedPublishes=" + maxRememberedPublishes
         + ", handoverTimeout=" + handoverTimeout + ", closeOnShutdown=" + closeOnShutdown
-        + ", codecOnLeader=" + codecOnLeader + "}";
+        + ", codecOnLeader=" + codecOnLeader + ", transport=" + transport
+        + (runDir == null ? "" : ", runDir=" + runDir) + "}";
   }
 
   private static Duration positive(String option, Duration set, Source s, Duration dflt) {
@@ -399,6 +433,8 @@ public final class ClusterOptions {
     private Duration handoverTimeout;
     private Boolean closeOnShutdown;
     private Boolean codecOnLeader;
+    private ClusterTransport transport;
+    private java.nio.file.Path runDir;
     private ClusterCodec codec;
     private Executor callbackExecutor;
 
@@ -425,6 +461,8 @@ public final class ClusterOptions {
         case "handoverTimeout" -> handoverTimeout != null;
         case "closeOnShutdown" -> closeOnShutdown != null;
         case "codecOnLeader" -> codecOnLeader != null;
+        case "transport" -> transport != null;
+        case "runDir" -> runDir != null;
         default -> false;
       };
     }
@@ -656,6 +694,34 @@ public final class ClusterOptions {
     }
 
     /**
+     * Sets the kind of socket the processes meet on; {@code clusterclient.transport} / {@code
+     * CLUSTER_CLIENT_TRANSPORT} ({@code tcp} or {@code unix}), TCP by default. Every process of the
+     * cluster must use the same.
+     *
+     * @param transport {@link ClusterTransport#UNIX} for an owner-only Unix-domain socket
+     * @return this builder
+     */
+    public Builder transport(ClusterTransport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
+      inherited.remove("transport");
+      return this;
+    }
+
+    /**
+     * Sets the run directory of the Unix-domain sockets; {@code clusterclient.runDir} / {@code
+     * CLUSTER_CLIENT_RUN_DIR}. It is created owner-only (0700) if missing; one that another user
+     * owns, or that others can write, is refused. Every process of the cluster must use the same.
+     *
+     * @param runDir the directory
+     * @return this builder
+     */
+    public Builder runDir(java.nio.file.Path runDir) {
+      this.runDir = Objects.requireNonNull(runDir, "runDir");
+      inherited.remove("runDir");
+      return this;
+    }
+
+    /**
      * Sets the codec of application objects. Every process of the cluster must use the same one.
      *
      * @param codec the codec
@@ -767,6 +833,19 @@ public final class ClusterOptions {
           return Boolean.FALSE;
         default:
           throw invalid(where[0], v, "true or false");
+      }
+    }
+
+    ClusterTransport transport(String option, ClusterTransport dflt) {
+      String[] where = new String[1];
+      String v = raw(option, where);
+      if (v == null) {
+        return dflt;
+      }
+      try {
+        return ClusterTransport.valueOf(v.toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw invalid(where[0], v, "tcp or unix");
       }
     }
 

@@ -23,7 +23,8 @@ public final class DefaultClusterClientProvider implements ClusterClientProvider
     String name = spec.options().name().orElse(spec.type().getSimpleName());
     boolean single = spec.options().singleMode();
     SessionMachine.Key key =
-        new SessionMachine.Key(single, single ? 0 : spec.options().port(), name, spec.type());
+        new SessionMachine.Key(
+            single, single ? 0 : spec.options().port(), name, spec.type(), spec.options().transport());
     MethodTable table = MethodTable.of(spec);
     TypeChecks.check(table, spec.options().codec().orElse(JsonCodec.shared()));
     // Checked in every process, so that a follower reports a constructor that does not fit too.

@@ -40,7 +40,10 @@ public final class NettyElector implements Elector {
 
   private CompletableFuture<Backend> lead(BackendEvents events, boolean again) {
     return runtime
-        .server(session.port(), port -> LeaderServer.bind(session, port, runtime::removeServer))
+        .server(
+            session.transport().describe(session.port()),
+            session.port(),
+            port -> LeaderServer.bind(session, port, runtime::removeServer))
         .thenCompose(
             server -> {
               if (server == null) {

@@ -100,7 +100,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     this.codec = session.codec();
     this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, options.responseTimeout().toMillis());
     this.maxWaitingBytes = options.maxFrameLength() + (8L << 20);
-    this.leader = "leader on 127.0.0.1:" + session.port();
+    this.leader = "leader on " + endpoint();
   }
 
   /**
@@ -125,7 +125,6 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
         new Bootstrap()
             .group(session.eventLoop())
             .channel(transport.channelType())
-            .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.ALLOCATOR, io.netty.buffer.PooledByteBufAllocator.DEFAULT)
             .option(
                 ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(4 << 20, 8 << 20))
@@ -141,6 +140,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
                         .addLast("follower", f);
                   }
                 });
+    transport.configure(bootstrap);
     CompletableFuture<Backend> out = new CompletableFuture<>();
     out.whenComplete(
         (b, e) -> {
@@ -161,7 +161,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
             connect.channel().close();
             out.completeExceptionally(
                 new NoLeaderException(
-                    "cannot connect to 127.0.0.1:" + session.port() + ": "
+                    "cannot connect to " + f.endpoint() + ": "
                         + (c.cause() == null ? "timed out" : c.cause().getMessage()),
                     c.cause()));
             return;
@@ -187,14 +187,14 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     if (left <= 0) {
       if (!answered) {
         fail(out, new LeaderUnresponsiveException(
-            "127.0.0.1:" + session.port() + " accepted the connection but answered nothing in the "
+            endpoint() + " accepted the connection but answered nothing in the "
                 + "cluster-client protocol within connectTimeout " + options.connectTimeout().toMillis()
                 + " ms: a leader that is stopped or hung holds the port (the cluster recovers when it "
                 + "resumes or dies), or another program does (then choose another port "
                 + howToChangePort(options) + ")"));
       } else {
         fail(out, new NoLeaderException(
-            "127.0.0.1:" + session.port() + " answers but does not lead '" + session.name()
+            endpoint() + " answers but does not lead '" + session.name()
                 + "': every process sharing a port should create the same client names", null));
       }
       return;
@@ -209,6 +209,11 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
                 onRegistered(out, p);
               }
             });
+  }
+
+  /** Where the leader listens, for messages: {@code 127.0.0.1:7777}, or a socket's path. */
+  private String endpoint() {
+    return session.transport().describe(session.port());
   }
 
   /** Where the port was set, so that the advice names what the user can change. */
@@ -230,14 +235,14 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     Throwable closed = closeCause;
     if (closed instanceof io.netty.handler.codec.DecoderException) {
       fail(out, new ClusterException(
-          "127.0.0.1:" + session.port() + " is held by something that does not speak the "
+          endpoint() + " is held by something that does not speak the "
               + "cluster-client protocol (" + closed.getMessage() + "); another program uses the "
               + "port: choose another one " + howToChangePort(options),
           closed));
       return;
     }
     fail(out, new NoLeaderException(
-        "the holder of 127.0.0.1:" + session.port() + " closed the connection", e));
+        "the holder of " + endpoint() + " closed the connection", e));
   }
 
   private void onRegistered(CompletableFuture<Backend> out, Packet p) {
@@ -247,14 +252,14 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       if (!Boolean.TRUE.equals(res.get("success"))) {
         Throwable remote = RemoteErrors.decode(res.get("error"), null, "creating the real client");
         fail(out, new ClusterException(
-            "the leader of '" + session.name() + "' on 127.0.0.1:" + session.port()
+            "the leader of '" + session.name() + "' on " + endpoint()
                 + " could not create its real client: " + remote.getMessage(),
             remote));
         return;
       }
       binary = Boolean.TRUE.equals(res.get("binary")); // a Java leader: raw byte[] both ways
       Object pid = res.get("pid");
-      leader = "leader " + (pid == null ? "" : "pid " + pid + " ") + "on 127.0.0.1:" + session.port();
+      leader = "leader " + (pid == null ? "" : "pid " + pid + " ") + "on " + endpoint();
     } catch (RuntimeException e) {
       fail(out, e);
       return;

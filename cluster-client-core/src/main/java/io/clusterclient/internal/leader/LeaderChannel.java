@@ -247,7 +247,7 @@ public final class LeaderChannel implements Backend {
   public String describe() {
     return server == null
         ? "single mode, pid " + PID
-        : "leader in this process, pid " + PID + ", on 127.0.0.1:" + server.port();
+        : "leader in this process, pid " + PID + ", on " + server.endpoint();
   }
 
   private Object real() {

@@ -227,7 +227,7 @@ final class LeaderRehearsal {
 
     @Override
     public Transport transport() {
-      return session.transport();
+      return session.transport().tcp(); // a private ephemeral TCP port, whatever the session's
     }
 
     @Override

@@ -9,7 +9,6 @@ import io.clusterclient.internal.session.SessionContext;
 import io.clusterclient.internal.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
@@ -17,7 +16,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import java.net.BindException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -50,6 +48,9 @@ public final class LeaderServer {
   private volatile Channel serverChannel;
   private volatile boolean closed;
   private int port;
+  private String endpoint;
+  private Transport transport; // set with serverChannel
+  private java.util.concurrent.Executor blocking; // set with serverChannel
 
   private LeaderServer(java.util.function.Consumer<LeaderServer> onClosed, ClusterOptions options) {
     this.onClosed = onClosed;
@@ -73,33 +74,40 @@ public final class LeaderServer {
         new ServerBootstrap()
             .group(transport.group())
             .channel(transport.serverChannelType())
-            .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.ALLOCATOR, io.netty.buffer.PooledByteBufAllocator.DEFAULT)
             .childOption(
                 ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
             .childHandler(server.initializer());
+    transport.configure(bootstrap);
     CompletableFuture<LeaderServer> out = new CompletableFuture<>();
-    ChannelFuture bind;
+    CompletableFuture<Channel> bind;
     try {
-      bind = bootstrap.bind(transport.address(port));
+      bind = transport.bind(bootstrap, port, session.elections());
     } catch (RuntimeException e) {
       out.completeExceptionally(e);
       return out;
     }
-    bind.addListener(
-        f -> {
-          if (!f.isSuccess()) {
-            if (f.cause() instanceof BindException) {
-              out.complete(null);
-            } else {
-              out.completeExceptionally(
-                  new ClusterException("cannot bind 127.0.0.1:" + port + ": " + f.cause(), f.cause()));
-            }
+    bind.whenComplete(
+        (ch, e) -> {
+          if (e != null) {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                ? e.getCause() : e;
+            out.completeExceptionally(
+                cause instanceof ClusterException
+                    ? cause
+                    : new ClusterException("cannot bind " + transport.describe(port) + ": " + cause, cause));
             return;
           }
-          server.serverChannel = bind.channel();
-          server.port = ((java.net.InetSocketAddress) bind.channel().localAddress()).getPort();
-          LOG.debug("bound 127.0.0.1:{}", server.port);
+          if (ch == null) {
+            out.complete(null); // a live process holds it
+            return;
+          }
+          server.serverChannel = ch;
+          server.transport = transport;
+          server.blocking = session.elections();
+          server.port = transport.boundPort(ch, port);
+          server.endpoint = transport.describe(server.port);
+          LOG.debug("bound {}", server.endpoint);
           out.complete(server);
         });
     return out;
@@ -123,6 +131,11 @@ public final class LeaderServer {
                     LeaderServer.this, idleMillis, options.maxFrameLength() + (4L << 20)));
       }
     };
+  }
+
+  /** @return where it listens, for messages and as its key in the runtime */
+  public String endpoint() {
+    return endpoint;
   }
 
   /** @return the bound port */
@@ -207,7 +220,7 @@ public final class LeaderServer {
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
     Channel ch = serverChannel;
-    LOG.debug("releasing 127.0.0.1:{}", port);
+    LOG.debug("releasing {}", endpoint);
     if (ch == null) {
       closeChildren();
       done.complete(null);
@@ -218,9 +231,10 @@ public final class LeaderServer {
           closeChildren();
           done.complete(null);
         };
-    ch.close()
-        .addListener(
-            f -> {
+    transport
+        .close(ch, port, blocking)
+        .whenComplete(
+            (x, closeError) -> {
               try {
                 // A task scheduled now runs after the loop's next select, which releases the socket.
                 ch.eventLoop().schedule(released, 0, TimeUnit.NANOSECONDS);

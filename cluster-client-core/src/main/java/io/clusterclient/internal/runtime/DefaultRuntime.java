@@ -44,7 +44,7 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
   private final ThreadPoolExecutor worker;
   private final ThreadPoolExecutor elections;
   private final Map<SessionMachine.Key, SessionMachine> sessions = new HashMap<>(); // guarded by this
-  private final Map<Integer, CompletableFuture<LeaderServer>> servers = new HashMap<>(); // this
+  private final Map<String, CompletableFuture<LeaderServer>> servers = new HashMap<>(); // this
   private final java.util.Set<SessionMachine> live = new java.util.HashSet<>(); // guarded by this
   private volatile boolean closed;
 
@@ -198,26 +198,27 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
    * The server this runtime holds on a port, bound now if needed. Sessions of one runtime that lead
    * on the same port share one server socket; a bind in progress is shared too.
    *
+   * @param endpoint where the server listens, as its transport describes it: the key
    * @param port the port, 0 for any
    * @param bind binds a new server; completes with null when another process holds the port
    * @return the server, or null when the port is held elsewhere
    */
   public CompletableFuture<LeaderServer> server(
-      int port, Function<Integer, CompletableFuture<LeaderServer>> bind) {
+      String endpoint, int port, Function<Integer, CompletableFuture<LeaderServer>> bind) {
     synchronized (this) {
       if (port != 0) {
-        CompletableFuture<LeaderServer> existing = servers.get(port);
+        CompletableFuture<LeaderServer> existing = servers.get(endpoint);
         if (existing != null && (!existing.isDone() || isOpen(serverIn(existing)))) {
           return existing;
         }
       }
       CompletableFuture<LeaderServer> bound = bind.apply(port);
       if (port != 0) {
-        servers.put(port, bound);
+        servers.put(endpoint, bound);
         bound.whenComplete(
             (s, e) -> {
               if (s == null) {
-                forgetServer(port, bound);
+                forgetServer(endpoint, bound);
               }
             });
       }
@@ -234,8 +235,8 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
     return s != null && s.isOpen();
   }
 
-  private synchronized void forgetServer(int port, CompletableFuture<LeaderServer> bound) {
-    servers.remove(port, bound);
+  private synchronized void forgetServer(String endpoint, CompletableFuture<LeaderServer> bound) {
+    servers.remove(endpoint, bound);
   }
 
   /**
@@ -244,9 +245,9 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
    * @param server the server
    */
   public synchronized void removeServer(LeaderServer server) {
-    CompletableFuture<LeaderServer> f = servers.get(server.port());
+    CompletableFuture<LeaderServer> f = servers.get(server.endpoint());
     if (f != null && serverIn(f) == server) {
-      servers.remove(server.port());
+      servers.remove(server.endpoint());
     }
   }
 

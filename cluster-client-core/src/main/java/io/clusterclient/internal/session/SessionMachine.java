@@ -130,15 +130,20 @@ public final class SessionMachine implements SessionContext {
    * @param name the client name
    * @param type the client type, which must be the same for every create of a key
    */
-  public record Key(boolean single, int port, String name, Class<?> type) {
+  public record Key(
+      boolean single, int port, String name, Class<?> type, io.clusterclient.ClusterTransport transport) {
     @Override
     public boolean equals(Object o) {
-      return o instanceof Key k && k.single == single && k.port == port && k.name.equals(name);
+      return o instanceof Key k
+          && k.single == single
+          && k.port == port
+          && k.name.equals(name)
+          && k.transport == transport;
     }
 
     @Override
     public int hashCode() {
-      return name.hashCode() * 31 + port + (single ? 1 : 0);
+      return (name.hashCode() * 31 + port) * 31 + transport.hashCode() + (single ? 1 : 0);
     }
   }
 
@@ -213,6 +218,8 @@ public final class SessionMachine implements SessionContext {
   private final AtomicLong elections = new AtomicLong();
   private Elector elector; // set at start
   private volatile View view;
+  /** The sockets of this session: the runtime's TCP, or a Unix socket in the run directory. */
+  private final Transport transport;
   private volatile int port;
   private volatile boolean closing;
   private int refs; // guarded by this
@@ -279,6 +286,10 @@ public final class SessionMachine implements SessionContext {
     this.codec = options.codec().orElse(io.clusterclient.internal.codec.JsonCodec.shared());
     this.factory = factory;
     this.host = host;
+    this.transport =
+        options.transport() == io.clusterclient.ClusterTransport.UNIX && !key.single()
+            ? io.clusterclient.internal.transport.UnixTransport.of(host.transport(), options)
+            : host.transport();
     this.eventLoop = host.nextLoop();
     this.loop = loop != null ? loop : SessionLoop.of(eventLoop);
     this.worker = host.worker();
@@ -523,7 +534,7 @@ public final class SessionMachine implements SessionContext {
     } else if (Boolean.TRUE.equals(options.leader().orElse(null))) {
       roundFailed(
           new ClusterConfigurationException(
-              "leader(true) was asked for '" + name() + "', but 127.0.0.1:" + port
+              "leader(true) was asked for '" + name() + "', but " + transport.describe(port)
                   + " is held by another process; stop it, choose another port, or let this "
                   + "process follow (leader unset)"));
     } else {
@@ -548,7 +559,7 @@ public final class SessionMachine implements SessionContext {
     if (now - roundDeadline >= 0) {
       roundFailed(
           new ClusterTimeoutException(
-              "no leader for '" + name() + "' on 127.0.0.1:" + port + " within maxWaitTime "
+              "no leader for '" + name() + "' on " + transport.describe(port) + " within maxWaitTime "
                   + options.maxWaitTime().toMillis() + " ms (last attempt: " + cause.getMessage()
                   + "); start a leader, or raise maxWaitTime",
               options.maxWaitTime()));
@@ -1233,7 +1244,7 @@ public final class SessionMachine implements SessionContext {
     if (cause instanceof TimeoutException) {
       return new ClusterTimeoutException(
           info.description() + " waited responseTimeout " + options.responseTimeout().toMillis()
-              + " ms for a leader of '" + name() + "' on 127.0.0.1:" + port
+              + " ms for a leader of '" + name() + "' on " + transport.describe(port)
               + ", but the election has not finished; wait for ready() or raise responseTimeout",
           options.responseTimeout());
     }
@@ -1348,7 +1359,7 @@ public final class SessionMachine implements SessionContext {
 
   @Override
   public Transport transport() {
-    return host.transport();
+    return transport;
   }
 
   @Override

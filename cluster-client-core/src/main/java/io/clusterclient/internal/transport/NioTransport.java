@@ -60,6 +60,21 @@ public final class NioTransport implements Transport {
   }
 
   @Override
+  public String describe(int port) {
+    return "127.0.0.1:" + port;
+  }
+
+  @Override
+  public int boundPort(Channel channel, int port) {
+    return ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  @Override
+  public Transport tcp() {
+    return this;
+  }
+
+  @Override
   public void shutdown(boolean await) {
     io.netty.util.concurrent.Future<?> done = group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
     if (await) {

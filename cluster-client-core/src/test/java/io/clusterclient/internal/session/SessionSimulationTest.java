@@ -115,7 +115,7 @@ class SessionSimulationTest {
       SimProcess p = world.new SimProcess("p" + (++created), PORT);
       p.machine =
           new SessionMachine(
-              new SessionMachine.Key(false, PORT, "sim", SimClient.class),
+              new SessionMachine.Key(false, PORT, "sim", SimClient.class, io.clusterclient.ClusterTransport.TCP),
               TABLE,
               OPTIONS,
               () -> null,
