@@ -133,7 +133,7 @@ public final class ClusterOptions {
       java.util.List.of("name", "port", "leader", "singleMode", "maxWaitTime", "connectTimeout",
           "responseTimeout", "heartbeatInterval", "checkHeartbeat", "broadcast", "subscribeTimeout",
           "maxFrameLength", "maxRememberedPublishes", "handoverTimeout", "closeOnShutdown",
-          "codecOnLeader", "transport", "runDir");
+          "codecOnLeader", "transport", "runDir", "codec", "callbackExecutor");
 
   /**
    * Where an option's value came from, for messages that tell how to change it.
@@ -142,8 +142,12 @@ public final class ClusterOptions {
    * @return {@code "code"} (set on the builder, which the environment cannot override), {@code
    *     "system property clusterclient.<option>"}, {@code "environment variable
    *     CLUSTER_CLIENT_<OPTION>"}, or {@code "default"}
+   * @throws IllegalArgumentException for a name that is not an option
    */
   public String originOf(String option) {
+    if (!OPTIONS.contains(option)) {
+      throw new IllegalArgumentException("'" + option + "' is not an option; options: " + OPTIONS);
+    }
     return origins.getOrDefault(option, "default");
   }
 
@@ -463,6 +467,8 @@ public final class ClusterOptions {
         case "codecOnLeader" -> codecOnLeader != null;
         case "transport" -> transport != null;
         case "runDir" -> runDir != null;
+        case "codec" -> codec != null;
+        case "callbackExecutor" -> callbackExecutor != null;
         default -> false;
       };
     }

@@ -690,7 +690,7 @@ class ClusterClientInProcessTest {
           .contains("127.0.0.1:" + port)
           .contains("another program")
           // The port was set in code: the environment variable could not change it.
-          .contains("where the code sets it")
+          .contains("where the application sets it")
           .doesNotContain("CLUSTER_CLIENT_PORT");
     } finally {
       http.stop(0);

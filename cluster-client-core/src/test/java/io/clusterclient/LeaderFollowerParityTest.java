@@ -96,6 +96,12 @@ class LeaderFollowerParityTest {
 
     @Delegate
     String slow(long millis) throws InterruptedException;
+
+    @Delegate
+    String failNotFound(String path) throws IOException;
+
+    @Delegate(DelegateType.INVOKE_ONEWAY)
+    void fire(NoGetters value);
   }
 
   /** The real client; the same one behind each role. */
@@ -166,6 +172,14 @@ class LeaderFollowerParityTest {
     public CompletableFuture<Optional<Instant>> whenAsync(Instant at) {
       return CompletableFuture.completedFuture(Optional.of(at));
     }
+
+    @Override
+    public String failNotFound(String path) throws IOException {
+      throw new java.io.FileNotFoundException(path);
+    }
+
+    @Override
+    public void fire(NoGetters value) {}
 
     @Override
     public String slow(long millis) throws InterruptedException {
@@ -274,6 +288,12 @@ class LeaderFollowerParityTest {
     assertThat(empty.detail()).isEqualTo("cannot encode the arguments of ");
     Outcome cycle = same(s -> s.follow(new Loop()));
     assertThat(cycle.thrown()).isEqualTo(ClusterCodecException.class);
+    // A oneway call too: its caller hears it at once, in both roles.
+    Outcome oneway = same(s -> {
+      s.fire(new NoGetters());
+      return null;
+    });
+    assertThat(oneway.thrown()).isEqualTo(ClusterCodecException.class);
     // The connection survived: the next call works.
     assertThat(follower.maybe("still")).contains("still!");
   }
@@ -294,6 +314,10 @@ class LeaderFollowerParityTest {
     Outcome checked = same(s -> s.failChecked("disk"));
     assertThat(checked.thrown()).isEqualTo(IOException.class);
     assertThat(checked.detail()).isEqualTo("disk");
+    // A subclass of the declared type: a follower rebuilds the declared type; so does the leader.
+    Outcome subclass = same(s -> s.failNotFound("/nowhere"));
+    assertThat(subclass.thrown()).isEqualTo(IOException.class);
+    assertThat(subclass.detail()).isEqualTo("/nowhere");
   }
 
   /**
@@ -379,6 +403,20 @@ class LeaderFollowerParityTest {
     void put(String key, List<NoCreator> values);
   }
 
+  /** A record whose component cannot be read back: found by looking inside it. */
+  public record Holder(String name, List<Untyped> items) {}
+
+  public interface ReturnsHolder {
+    @Delegate
+    Holder get();
+  }
+
+  /** Not values at all: a task to run, fine where nothing ever travels. */
+  public interface Runner {
+    @Delegate
+    void run(Runnable task);
+  }
+
   @Test
   void aTypeThatCannotBeReadBackFailsAtCreateNamingTheMethodAndTheFix() {
     assertThatThrownBy(
@@ -397,6 +435,29 @@ class LeaderFollowerParityTest {
         .hasMessageContaining("parameter 2 of TakesListOfNoCreator.put(String, List)")
         .hasMessageContaining("NoCreator")
         .hasMessageContaining("@JsonCreator");
+    assertThatThrownBy(
+            () -> ClusterClient.of(ReturnsHolder.class)
+                .options(ClusterOptions.builder().singleMode(true).build())
+                .create(() -> () -> new Holder("h", List.of())))
+        .isInstanceOf(ClusterConfigurationException.class)
+        .hasMessageContaining("the result of ReturnsHolder.get()")
+        .hasMessageContaining("Untyped")
+        .hasMessageContaining("inside");
+  }
+
+  @Test
+  void typesAreNotCheckedWhereNoValueEverTravels() throws Exception {
+    ClusterRuntime runtime = ClusterRuntime.builder().name("runner").build();
+    runtimes.add(runtime);
+    Runner runner =
+        ClusterClient.of(Runner.class)
+            .runtime(runtime)
+            .options(ClusterOptions.builder().singleMode(true).codecOnLeader(false).build())
+            .create(() -> Runnable::run);
+    ClusterClient.handle(runner).ready().get(20, TimeUnit.SECONDS);
+    java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+    runner.run(() -> ran.set(true));
+    assertThat(ran).isTrue();
   }
 
   @Test

@@ -36,6 +36,11 @@ class MessageSizeTest {
     void subscribe(String key, Consumer<String> listener);
 
     void publish(Topic topic);
+
+    java.util.concurrent.CompletableFuture<String> getAsync(String key);
+
+    @Delegate
+    String failWith(int length);
   }
 
   public record Topic(String key, String value) {}
@@ -62,6 +67,16 @@ class MessageSizeTest {
 
     @Override
     public void publish(Topic topic) {}
+
+    @Override
+    public java.util.concurrent.CompletableFuture<String> getAsync(String key) {
+      return java.util.concurrent.CompletableFuture.supplyAsync(() -> get(key));
+    }
+
+    @Override
+    public String failWith(int length) {
+      throw new IllegalArgumentException("bad input: " + "y".repeat(length));
+    }
   }
 
   private final List<ClusterRuntime> runtimes = new ArrayList<>();
@@ -126,9 +141,28 @@ class MessageSizeTest {
           .hasMessageContaining("cannot send the result of Store.get(String)")
           .hasMessageContaining("maxFrameLength " + LIMIT);
     }
+    for (Store s : List.of(follower, leader)) {
+      assertThat(s.getAsync("big"))
+          .as("an async result fails its future, never leaves it hanging")
+          .failsWithin(java.time.Duration.ofSeconds(20))
+          .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+          .havingCause()
+          .isInstanceOf(MessageTooLargeException.class);
+    }
     long elections = ClusterClient.handle(follower).metrics().elections();
     assertThat(follower.get("small")).isEqualTo("small");
     assertThat(ClusterClient.handle(follower).role()).isEqualTo(Role.FOLLOWER);
+    assertThat(ClusterClient.handle(follower).metrics().elections()).isEqualTo(elections);
+  }
+
+  @Test
+  void anExceptionWhoseMessageIsTooLargeArrivesCutAndTheConnectionStays() {
+    long elections = ClusterClient.handle(follower).metrics().elections();
+    assertThatThrownBy(() -> follower.failWith(LIMIT))
+        .isInstanceOf(RemoteInvocationException.class)
+        .hasMessageContaining("IllegalArgumentException")
+        .hasMessageContaining("(cut: ");
+    assertThat(follower.get("small")).isEqualTo("small");
     assertThat(ClusterClient.handle(follower).metrics().elections()).isEqualTo(elections);
   }
 }

@@ -26,7 +26,7 @@ public final class DefaultClusterClientProvider implements ClusterClientProvider
         new SessionMachine.Key(
             single, single ? 0 : spec.options().port(), name, spec.type(), spec.options().transport());
     MethodTable table = MethodTable.of(spec);
-    TypeChecks.check(table, spec.options().codec().orElse(JsonCodec.shared()));
+    TypeChecks.check(table, spec.options().codec().orElse(JsonCodec.shared()), spec.options());
     // Checked in every process, so that a follower reports a constructor that does not fit too.
     var factory = RealClients.factoryOf(spec);
     Function<DefaultRuntime, SessionMachine> make =

@@ -68,8 +68,10 @@ public final class JacksonCodec {
   }
 
   /**
-   * Returns a codec of a mapper of one's own, used as it is: it gets none of the default modules
-   * (start from {@link #defaultMapperBuilder()} to keep them).
+   * Returns a codec of a mapper of one's own: a copy keeps its modules and settings, gets none of
+   * the default modules (start from {@link #defaultMapperBuilder()} to keep them), and is hardened
+   * as described above (unknown properties ignored, trailing tokens refused, class names only below
+   * the application's own base types unless the mapper chose its own validator).
    *
    * @param mapper the mapper; copied, not changed
    * @return a new codec

@@ -66,7 +66,7 @@ public final class FailOnLeaks implements AfterAllCallback {
           found.size()
               + " ByteBuf(s) were never released, in "
               + context.getDisplayName()
-              + " or the test class before it; the first:\n"
+              + " or the test class before it; the first ones:\n"
               + String.join("\n", found.subList(0, Math.min(3, found.size()))));
     }
   }

@@ -246,19 +246,26 @@ public final class JsonCodec implements ClusterCodec {
     DefaultDeserializationContext context =
         ((DefaultDeserializationContext) mapper.getDeserializationContext())
             .createInstance(mapper.getDeserializationConfig(), null, mapper.getInjectableValues());
-    checkReadable(context, root, root, 0);
+    checkReadable(context, root, root, new java.util.HashSet<>(), 0);
   }
 
-  private static void checkReadable(DeserializationContext context, JavaType root, JavaType type, int depth) {
-    if (depth > 16 || type.isJavaLangObject() || type.isPrimitive()) {
+  private static void checkReadable(
+      DeserializationContext context, JavaType root, JavaType type, java.util.Set<JavaType> seen, int depth) {
+    if (depth > 16 || type.isJavaLangObject() || type.isPrimitive() || !seen.add(type)) {
       return;
     }
     if (type.isContainerType() || type.isReferenceType()) {
       if (type.getKeyType() != null) {
-        checkReadable(context, root, type.getKeyType(), depth + 1);
+        try {
+          context.findKeyDeserializer(type.getKeyType(), null);
+        } catch (JsonMappingException e) {
+          throw unreadable(root, type.getKeyType(), "no key deserializer: " + e.getOriginalMessage(), e);
+        } catch (RuntimeException e) {
+          throw unreadable(root, type.getKeyType(), "no key deserializer: " + e.getMessage(), e);
+        }
       }
       if (type.getContentType() != null) {
-        checkReadable(context, root, type.getContentType(), depth + 1);
+        checkReadable(context, root, type.getContentType(), seen, depth + 1);
       }
       return;
     }
@@ -276,12 +283,19 @@ public final class JsonCodec implements ClusterCodec {
               + " @JsonSubTypes (or a sealed hierarchy with @JsonTypeInfo), declare a concrete type,"
               + " or register a deserializer for it", null);
     }
-    if (deserializer instanceof BeanDeserializerBase
-        && !((BeanDeserializerBase) deserializer).getValueInstantiator().canInstantiate()) {
-      throw unreadable(root, type,
-          "Jackson has no way to create one: give it a public no-argument constructor, a"
-              + " @JsonCreator constructor or factory, or make it a record (a constructor's"
-              + " parameter names also work when compiled with -parameters)", null);
+    if (deserializer instanceof BeanDeserializerBase bean) {
+      if (!bean.getValueInstantiator().canInstantiate()) {
+        throw unreadable(root, type,
+            "Jackson has no way to create one: give it a public no-argument constructor, a"
+                + " @JsonCreator constructor or factory, or make it a record (a constructor's"
+                + " parameter names also work when compiled with -parameters)", null);
+      }
+      // Its properties, creator parameters included, must be readable too.
+      java.util.Iterator<com.fasterxml.jackson.databind.deser.SettableBeanProperty> properties =
+          bean.properties();
+      while (properties.hasNext()) {
+        checkReadable(context, root, properties.next().getType(), seen, depth + 1);
+      }
     }
   }
 

@@ -73,6 +73,25 @@ public final class RemoteErrors {
     return error;
   }
 
+  /**
+   * The wire form of an exception, its message and stack cut to fit a small packet.
+   *
+   * @param t the exception
+   * @param maxChars at most this many characters of message and of stack each
+   * @return a map with name, message, stack, code and javaTypes
+   */
+  public static Map<String, Object> encodeShort(Throwable t, int maxChars) {
+    Map<String, Object> error = encode(t);
+    for (String field : new String[] {"message", "stack"}) {
+      Object v = error.get(field);
+      int limit = Math.max(16, maxChars / 6); // 6: the longest escape of a character in JSON
+      if (v instanceof String s && s.length() > limit) {
+        error.put(field, s.substring(0, limit) + "... (cut: " + s.length() + " characters)");
+      }
+    }
+    return error;
+  }
+
   private static String codeOf(Throwable t) {
     if (t instanceof RemoteInvocationException) {
       return ((RemoteInvocationException) t).code();
@@ -162,13 +181,26 @@ public final class RemoteErrors {
    * @return the exception to throw
    */
   public static Throwable asFollowerSees(Throwable t, Method method, String context) {
-    for (Class<?> declared : method.getExceptionTypes()) {
-      if (declared.isInstance(t)) {
-        try {
-          declared.getConstructor(String.class);
-          return t;
-        } catch (NoSuchMethodException e) {
-          // a follower cannot rebuild it: it gets a RemoteInvocationException
+    if (t instanceof VirtualMachineError) {
+      return t; // out of memory, stack overflow: this JVM's trouble, never dressed as the client's
+    }
+    // As decode does: the most specific class of t's hierarchy that the method declares, built
+    // with a message; t itself when that is its own class.
+    for (Class<?> c = t.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+      for (Class<?> declared : method.getExceptionTypes()) {
+        if (declared == c) {
+          if (declared == t.getClass()) {
+            try {
+              declared.getConstructor(String.class);
+              return t;
+            } catch (NoSuchMethodException e) {
+              continue; // a follower could not rebuild it either
+            }
+          }
+          Throwable rebuilt = instantiate(declared, t.getMessage(), t);
+          if (rebuilt != null) {
+            return rebuilt;
+          }
         }
       }
     }

@@ -23,6 +23,26 @@ public final class TypeChecks {
    * @throws ClusterConfigurationException naming the method, the type and the fix
    */
   public static void check(MethodTable table, ClusterCodec codec) {
+    check(table, codec, true);
+  }
+
+  /**
+   * Checks the types of every delegated method, unless no value of the client ever goes through
+   * the codec: in single mode without {@code codecOnLeader}.
+   *
+   * @param table the client's methods
+   * @param codec the codec its values go through
+   * @param options the client's options
+   * @throws ClusterConfigurationException naming the method, the type and the fix
+   */
+  public static void check(MethodTable table, ClusterCodec codec, io.clusterclient.ClusterOptions options) {
+    check(table, codec, !options.singleMode() || options.codecOnLeader());
+  }
+
+  private static void check(MethodTable table, ClusterCodec codec, boolean travels) {
+    if (!travels) {
+      return;
+    }
     for (MethodInfo info : table.all()) {
       if (!info.isDelegated() || info.isOverridden()) {
         continue;

@@ -220,8 +220,8 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   static String howToChangePort(ClusterOptions options) {
     String origin = options.originOf("port");
     return switch (origin) {
-      case "code" -> "where the code sets it (ClusterOptions.Builder.port), which the environment"
-          + " cannot override";
+      case "code" -> "where the application sets it (ClusterOptions.Builder.port, or the"
+          + " configuration it reads the port from; the environment cannot override it there)";
       case "default" -> "with ClusterOptions.Builder.port, -Dclusterclient.port or CLUSTER_CLIENT_PORT";
       default -> "in the " + origin + " that set it";
     };
@@ -684,7 +684,13 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       if (Boolean.TRUE.equals(p.conn().success())) {
         return decode(p.app(), info.resultType(), binary);
       }
-      Object error = decode(p.app(), Object.class, false);
+      Object error;
+      try {
+        error = Values.decode(codec, false, p.app(), Object.class);
+      } catch (IOException | RuntimeException e) {
+        throw new ProtocolException(
+            "cannot read the error reply of " + leader + " to " + info.description() + ": " + e.getMessage(), e);
+      }
       throw RemoteErrors.decode(error, info.method(), info.description() + " failed on " + leader);
     } finally {
       p.release();

@@ -305,37 +305,66 @@ public final class LeaderChannel implements Backend {
     Object copied;
     try {
       copied = copies.result(info, value);
-    } catch (ClusterCodecException e) {
+    } catch (RuntimeException e) { // ClusterCodecException, MessageTooLargeException: never a hang
       out.completeExceptionally(e);
       return;
     }
     out.complete(copied);
   }
 
+  /** Copies the arguments on the caller's thread: a failure is the caller's, as a follower's encoding is. */
   @Override
-  public void invokeOneway(MethodInfo info, Object[] args) {
-    Object[] copied = copies.args(info, args); // fails the caller, as a follower's encoding does
-    localOneways.execute(
-        () -> {
-          try {
-            Object result = callReal(info, copied);
-            if (result instanceof CompletionStage) {
-              ((CompletionStage<?>) result)
-                  .whenComplete((v, e) -> {
-                    if (e != null) {
-                      onewayFailed(info.description(), "this process", RemoteErrors.unwrap(e));
-                    }
-                  });
-            }
-          } catch (Throwable t) {
-            onewayFailed(info.description(), "this process", t);
-          }
-        });
+  public Object[] prepareOneway(MethodInfo info, Object[] args) {
+    return copies.args(info, args);
   }
 
+  /** The arguments were prepared ({@link #prepareOneway}) by the caller. */
+  @Override
+  public void invokeOneway(MethodInfo info, Object[] args) {
+    localOneways.execute(() -> runOneway(info, () -> args));
+  }
+
+  /**
+   * Calls the real client with what was published: read back from the bytes encoded when it was
+   * published, as a follower's leader reads them (so a replay after a failover publishes what was
+   * published then, not what the objects hold now), on a worker, never on the loop.
+   */
   @Override
   public void publish(Published publish) {
-    invokeOneway(publish.info(), publish.args());
+    MethodInfo info = publish.info();
+    localOneways.execute(
+        () ->
+            runOneway(
+                info,
+                () -> {
+                  if (!copies.enabled()) {
+                    return publish.args();
+                  }
+                  try {
+                    return decodeArgs(
+                        info, Unpooled.wrappedBuffer(publish.encoded(true)), info.parameterCount(), true);
+                  } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                  }
+                }));
+  }
+
+  /** Runs a oneway call on a worker; its failure, now or later, goes to the error listeners. */
+  private void runOneway(MethodInfo info, java.util.function.Supplier<Object[]> args) {
+    try {
+      Object result = callReal(info, args.get());
+      if (result instanceof CompletionStage) {
+        ((CompletionStage<?>) result)
+            .whenComplete(
+                (v, e) -> {
+                  if (e != null) {
+                    onewayFailed(info.description(), "this process", RemoteErrors.unwrap(e));
+                  }
+                });
+      }
+    } catch (Throwable t) {
+      onewayFailed(info.description(), "this process", RemoteErrors.unwrap(t));
+    }
   }
 
   /** Nobody waits for a oneway call: its failure goes to this process's error listeners. */
@@ -533,7 +562,7 @@ public final class LeaderChannel implements Backend {
       return;
     }
     try {
-      FrameLimit.check("the value pushed for " + topic.reg, ConnObject.subscribe(topic.key, null),
+      FrameLimit.check("the value pushed for " + topic.reg, ConnObject.subscribeResult(topic.key),
           bytes.length, maxFrameLength);
     } catch (MessageTooLargeException e) {
       events.error(e); // no process gets it, this one neither: as if the value had not come
@@ -765,6 +794,12 @@ public final class LeaderChannel implements Backend {
     }
     LOG.debug("[cluster-client:{}] {} from {} failed", name(), what, connection, error);
     ByteBuf app = encode(connection, RemoteErrors.encode(error), Map.class);
+    if (app != null && app.readableBytes() + Packet.HEADER_LENGTH + 256 > maxFrameLength) {
+      // A huge message or stack (one that repeats a large input): cut, rather than send a packet
+      // every process rejects, which would close the connection.
+      app.release();
+      app = encode(connection, RemoteErrors.encodeShort(error, maxFrameLength / 4), Map.class);
+    }
     if (app == null) {
       connection.drop("cannot encode an error reply");
       return;
@@ -841,9 +876,9 @@ public final class LeaderChannel implements Backend {
       return close();
     }
     out.whenComplete((x, e) -> cancelTimer.run());
-    int followers = connections.size();
     server.unregister(this).whenComplete(
         (x, e) -> {
+          int followers = connections.size();
           if (followers == 0) {
             LOG.info("[cluster-client:{}] closing: no follower to hand over to", name());
           } else {

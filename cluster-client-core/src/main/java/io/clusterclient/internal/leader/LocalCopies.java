@@ -34,7 +34,6 @@ final class LocalCopies {
       Set.of(String.class, Integer.class, Long.class, Short.class, Byte.class, Boolean.class,
           int.class, long.class, short.class, byte.class, boolean.class);
 
-  private static final ConnObject CALL = ConnObject.invoke("call", 1, false, "call(java.lang.Object)");
   private static final ConnObject RESULT = ConnObject.invokeResult(true);
 
   private final ClusterCodec codec;
@@ -51,6 +50,11 @@ final class LocalCopies {
     this.maxFrameLength = maxFrameLength;
     this.plain = codec instanceof JsonCodec && ((JsonCodec) codec).isPlain();
     this.where = "the leader (this process, pid " + pid + ")";
+  }
+
+  /** @return whether calls are copied (option codecOnLeader) */
+  boolean enabled() {
+    return enabled;
   }
 
   /**
@@ -85,7 +89,8 @@ final class LocalCopies {
       copy[i] = value == null ? RealClients.defaultValue(classes[i]) : value;
     }
     // A follower's arguments travel in one packet, each with a 4-byte length.
-    FrameLimit.check("the arguments of " + info.description(), CALL, size[0] + 4L * args.length, maxFrameLength);
+    FrameLimit.check("the arguments of " + info.description(), () -> callOf(info), size[0] + 4L * args.length,
+        maxFrameLength);
     return copy;
   }
 
@@ -116,7 +121,7 @@ final class LocalCopies {
           f.getCause());
     }
     try {
-      FrameLimit.check("the result of " + info.description(), RESULT, size[0], maxFrameLength);
+      FrameLimit.check("the result of " + info.description(), () -> RESULT, size[0], maxFrameLength);
     } catch (MessageTooLargeException e) {
       throw new MessageTooLargeException(info.description() + " failed on " + where + ": " + e.getMessage());
     }
@@ -213,16 +218,22 @@ final class LocalCopies {
     return chars * 6 + 32L * values.length + (2 << 20) < maxFrameLength;
   }
 
-  /** The length of a string's JSON text, exact when it could matter (long strings), else about. */
+  private static ConnObject callOf(MethodInfo info) {
+    return ConnObject.invoke(info.name(), info.parameterCount(), info.isOneway(), info.sig());
+  }
+
+  /** The length of a string's JSON text as Jackson writes it: quotes, escapes, UTF-8. */
   private static long jsonLength(String s) {
-    int n = s.length();
-    if (n < 4096) {
-      return n + 2;
-    }
     long bytes = 2;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0, n = s.length(); i < n; i++) {
       char c = s.charAt(i);
-      bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+      if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') {
+        bytes += 2;
+      } else if (c < 0x20) {
+        bytes += 6; // a six-character unicode escape
+      } else {
+        bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+      }
     }
     return bytes;
   }

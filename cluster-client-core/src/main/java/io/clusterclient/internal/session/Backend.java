@@ -44,6 +44,19 @@ public interface Backend {
   void invokeOneway(MethodInfo info, Object[] args);
 
   /**
+   * Prepares the arguments of a oneway call on the caller's thread, before it is handed to the
+   * session's loop: the leader copies them through the codec (a failure is the caller's, as a
+   * follower's encoding is); a follower sends them as they are.
+   *
+   * @param info the method
+   * @param args the caller's arguments
+   * @return the arguments to pass to {@link #invokeOneway}
+   */
+  default Object[] prepareOneway(MethodInfo info, Object[] args) {
+    return args;
+  }
+
+  /**
    * Sends a publish that the session remembers: encoded once, when it was made, so that sending it
    * (again) never runs the codec on the session's loop.
    *

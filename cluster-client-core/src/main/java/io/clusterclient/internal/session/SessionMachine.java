@@ -971,15 +971,18 @@ public final class SessionMachine implements SessionContext {
     View v = awaitLive(info, deadline);
     Backend b = v.backend();
     if (b.role() == Role.LEADER) {
-      // Through the loop, as publishes go: a oneway made after a publish never overtakes it.
-      post(() -> b.invokeOneway(info, args), null);
+      // Copied here, on the caller's thread; then through the loop, as publishes go: a oneway made
+      // after a publish never overtakes it.
+      Object[] prepared = b.prepareOneway(info, args);
+      post(() -> b.invokeOneway(info, prepared), null);
     } else {
       try {
         b.invokeOneway(info, args); // the connection's writes keep their order on the same loop
       } catch (NotSentException e) {
         // Its leader is handing over: to the next one.
         awaitEnded(v, deadline, e);
-        awaitLive(info, deadline).backend().invokeOneway(info, args);
+        Backend next = awaitLive(info, deadline).backend();
+        next.invokeOneway(info, next.prepareOneway(info, args));
       }
     }
   }
