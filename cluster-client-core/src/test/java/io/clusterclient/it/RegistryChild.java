@@ -108,6 +108,12 @@ public final class RegistryChild {
   }
 
   public static void main(String[] args) throws Exception {
+    // cc.startAt: a wall-clock instant (epoch ms) at which every racer of a test starts its election.
+    long startAt = Long.getLong("cc.startAt", 0);
+    long wait = startAt - System.currentTimeMillis();
+    if (wait > 0) {
+      Thread.sleep(wait);
+    }
     Registry registry =
         ClusterClient.of(Registry.class)
             .options(

@@ -59,11 +59,25 @@ class SharedSubscriptionIT {
   }
 
   static TestProcess registryProcess(String name, int port, Path constructions) {
-    return ChildJvm.builder(RegistryChild.class)
-        .name(name)
-        .args(String.valueOf(port))
-        .systemProperty("cc.constructions", constructions.toString())
-        .start();
+    return registryProcess(name, port, constructions, null);
+  }
+
+  /**
+   * A registry process on a transport: the library reads {@code clusterclient.transport} and
+   * {@code clusterclient.runDir} like any option.
+   *
+   * @param runDir the run directory of Unix sockets; null for TCP
+   */
+  static TestProcess registryProcess(String name, int port, Path constructions, Path runDir) {
+    ChildJvm.Builder b =
+        ChildJvm.builder(RegistryChild.class)
+            .name(name)
+            .args(String.valueOf(port))
+            .systemProperty("cc.constructions", constructions.toString());
+    if (runDir != null) {
+      b.systemProperty("clusterclient.transport", "unix").systemProperty("clusterclient.runDir", runDir.toString());
+    }
+    return b.start();
   }
 
   @AfterAll

@@ -236,9 +236,13 @@ public final class UnixTransport implements Transport {
         () -> {
           ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(socket, s -> new ReentrantLock());
           jvmLock.lock();
-          try (FileChannel lockFile = openLockFile(socket);
-              FileLock ignored = lockFile.lock()) {
-            server.close().awaitUninterruptibly(); // Netty deletes the file once the socket is closed
+          try (FileChannel lockFile = openLockFile(socket)) {
+            FileLock lock = lockFile.lock();
+            try {
+              server.close().awaitUninterruptibly(); // Netty deletes the file once it is closed
+            } finally {
+              lock.release();
+            }
           } catch (IOException e) {
             LOG.debug("closing {} without its lock: {}", socket, e.toString());
             server.close().awaitUninterruptibly();
@@ -252,23 +256,12 @@ public final class UnixTransport implements Transport {
   private Channel bindLocked(ServerBootstrap bootstrap, Path socket) {
     ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(socket, s -> new ReentrantLock());
     jvmLock.lock();
-    try (FileChannel lockFile = openLockFile(socket);
-        FileLock ignored = lockFile.lock()) {
-      Channel bound = tryBind(bootstrap, socket);
-      if (bound != null) {
-        return bound;
-      }
-      switch (probe(socket)) {
-        case LIVE:
-          return null; // a leader listens there: follow it
-        case GONE:
-          return tryBind(bootstrap, socket);
-        case STALE:
-        default:
-          checkReplaceable(socket);
-          LOG.debug("replacing the stale socket {}", socket);
-          Files.deleteIfExists(socket);
-          return tryBind(bootstrap, socket);
+    try (FileChannel lockFile = openLockFile(socket)) {
+      FileLock lock = lockFile.lock();
+      try {
+        return bindOrReplace(bootstrap, socket);
+      } finally {
+        lock.release();
       }
     } catch (IOException e) {
       throw new ClusterException("cannot bind the Unix socket " + socket + ": " + e, e);
@@ -276,6 +269,27 @@ public final class UnixTransport implements Transport {
       jvmLock.unlock();
     }
   }
+
+  /** Under the lock: binds, or finds a live leader, or replaces a stale file and binds. */
+  private static Channel bindOrReplace(ServerBootstrap bootstrap, Path socket) throws IOException {
+    Channel bound = tryBind(bootstrap, socket);
+    if (bound != null) {
+      return bound;
+    }
+    switch (probe(socket)) {
+      case LIVE:
+        return null; // a leader listens there: follow it
+      case GONE:
+        return tryBind(bootstrap, socket);
+      case STALE:
+      default:
+        checkReplaceable(socket);
+        LOG.debug("replacing the stale socket {}", socket);
+        Files.deleteIfExists(socket);
+        return tryBind(bootstrap, socket);
+    }
+  }
+
 
   private static FileChannel openLockFile(Path socket) throws IOException {
     Path lock = socket.resolveSibling(socket.getFileName().toString().replace(".sock", ".lock"));
