@@ -36,6 +36,7 @@ import java.util.function.UnaryOperator;
  *   <tr><td>closeOnShutdown</td><td>false</td><td>close (and hand over) from a JVM shutdown hook: SIGTERM, System.exit</td></tr>
  *   <tr><td>transport</td><td>TCP</td><td>TCP on 127.0.0.1, or a Unix-domain socket in runDir</td></tr>
  *   <tr><td>runDir</td><td>$XDG_RUNTIME_DIR/cluster-client, else a per-user directory in java.io.tmpdir</td><td>where Unix sockets live (owner-only)</td></tr>
+ *   <tr><td>allowUnauthenticated</td><td>false</td><td>over TCP, let in peers that cannot prove they know the owner's secret (Node.js)</td></tr>
  *   <tr><td>codecOnLeader</td><td>true</td><td>the leader's own calls go through the codec, as a follower's do</td></tr>
  * </table>
  */
@@ -60,6 +61,7 @@ public final class ClusterOptions {
   private final boolean closeOnShutdown;
   private final boolean codecOnLeader;
   private final ClusterTransport transport;
+  private final boolean allowUnauthenticated;
   private final java.nio.file.Path runDir;
   private final ClusterCodec codec;
   private final Executor callbackExecutor;
@@ -109,6 +111,8 @@ public final class ClusterOptions {
         b.closeOnShutdown != null ? b.closeOnShutdown : s.bool("closeOnShutdown", false);
     this.codecOnLeader = b.codecOnLeader != null ? b.codecOnLeader : s.bool("codecOnLeader", true);
     this.transport = b.transport != null ? b.transport : s.transport("transport", ClusterTransport.TCP);
+    this.allowUnauthenticated =
+        b.allowUnauthenticated != null ? b.allowUnauthenticated : s.bool("allowUnauthenticated", false);
     String dir = b.runDir != null ? b.runDir.toString() : s.string("runDir", null);
     try {
       this.runDir = dir == null || dir.isBlank() ? null : java.nio.file.Path.of(dir);
@@ -133,7 +137,7 @@ public final class ClusterOptions {
       java.util.List.of("name", "port", "leader", "singleMode", "maxWaitTime", "connectTimeout",
           "responseTimeout", "heartbeatInterval", "checkHeartbeat", "broadcast", "subscribeTimeout",
           "maxFrameLength", "maxRememberedPublishes", "handoverTimeout", "closeOnShutdown",
-          "codecOnLeader", "transport", "runDir", "codec", "callbackExecutor");
+          "codecOnLeader", "transport", "allowUnauthenticated", "runDir", "codec", "callbackExecutor");
 
   /**
    * Where an option's value came from, for messages that tell how to change it.
@@ -193,6 +197,7 @@ public final class ClusterOptions {
     b.closeOnShutdown = closeOnShutdown;
     b.codecOnLeader = codecOnLeader;
     b.transport = transport;
+    b.allowUnauthenticated = allowUnauthenticated;
     b.runDir = runDir;
     b.codec = codec;
     b.callbackExecutor = callbackExecutor;
@@ -362,6 +367,15 @@ public final class ClusterOptions {
   }
 
   /**
+   * Whether, over TCP, peers that cannot prove they know the owner's secret are let in.
+   *
+   * @return false (the default) when every peer must prove it
+   */
+  public boolean allowUnauthenticated() {
+    return allowUnauthenticated;
+  }
+
+  /**
    * The run directory of the Unix-domain sockets, if set; when empty, the library uses {@code
    * $XDG_RUNTIME_DIR/cluster-client}, or where that is unset, {@code
    * <java.io.tmpdir>/cluster-client-<user>}.
@@ -402,6 +416,7 @@ public final class ClusterOptions {
         + ", maxRememberedPublishes=" + maxRememberedPublishes
         + ", handoverTimeout=" + handoverTimeout + ", closeOnShutdown=" + closeOnShutdown
         + ", codecOnLeader=" + codecOnLeader + ", transport=" + transport
+        + ", allowUnauthenticated=" + allowUnauthenticated
         + (runDir == null ? "" : ", runDir=" + runDir) + "}";
   }
 
@@ -438,6 +453,7 @@ public final class ClusterOptions {
     private Boolean closeOnShutdown;
     private Boolean codecOnLeader;
     private ClusterTransport transport;
+    private Boolean allowUnauthenticated;
     private java.nio.file.Path runDir;
     private ClusterCodec codec;
     private Executor callbackExecutor;
@@ -466,6 +482,7 @@ public final class ClusterOptions {
         case "closeOnShutdown" -> closeOnShutdown != null;
         case "codecOnLeader" -> codecOnLeader != null;
         case "transport" -> transport != null;
+        case "allowUnauthenticated" -> allowUnauthenticated != null;
         case "runDir" -> runDir != null;
         case "codec" -> codec != null;
         case "callbackExecutor" -> callbackExecutor != null;
@@ -710,6 +727,25 @@ public final class ClusterOptions {
     public Builder transport(ClusterTransport transport) {
       this.transport = Objects.requireNonNull(transport, "transport");
       inherited.remove("transport");
+      return this;
+    }
+
+    /**
+     * Whether, over TCP, to let in peers that cannot prove they know the owner's secret; {@code
+     * clusterclient.allowUnauthenticated} / {@code CLUSTER_CLIENT_ALLOW_UNAUTHENTICATED}, false by
+     * default. By default every Java process proves, when it connects, that it knows the secret in
+     * its run directory (readable by its owner only), and a leader refuses any peer that does not,
+     * while a follower refuses a leader that does not: so no process of another user can call the
+     * real client. A Node.js peer cannot prove anything: to let one in (the original library's
+     * behaviour, any local process can then use the client), set this to true on every process.
+     * Unix sockets need no proof: the run directory's permissions keep others out.
+     *
+     * @param allowUnauthenticated true to let in any local process, Node.js peers included
+     * @return this builder
+     */
+    public Builder allowUnauthenticated(boolean allowUnauthenticated) {
+      this.allowUnauthenticated = allowUnauthenticated;
+      inherited.remove("allowUnauthenticated");
       return this;
     }
 

@@ -172,6 +172,7 @@ class BoundedMemoryTest {
             .options(
                 ClusterOptions.builder()
                     .name("stalled")
+                    .allowUnauthenticated(true) // FakeLeader proves nothing, as a Node.js leader
                     .port(stalled.port())
                     .leader(false)
                     .maxFrameLength(2 << 20)

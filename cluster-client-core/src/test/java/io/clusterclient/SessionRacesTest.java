@@ -82,6 +82,7 @@ class SessionRacesTest {
             .options(
                 ClusterOptions.builder()
                     .name("races-order")
+                    .allowUnauthenticated(true) // FakeLeader proves nothing, as a Node.js leader
                     .port(leader.port())
                     .leader(false)
                     .maxWaitTime(Duration.ofSeconds(60))
@@ -151,7 +152,9 @@ class SessionRacesTest {
     FakeLeader second = closeLater(new FakeLeader(FakeLeader.Mode.KEEP));
     Publisher publisher =
         ClusterClient.of(Publisher.class)
-            .options(ClusterOptions.builder().name("races-slow").port(first.port()).leader(false).build())
+            // allowUnauthenticated: FakeLeader proves nothing, as a Node.js leader would not.
+            .options(ClusterOptions.builder().name("races-slow").allowUnauthenticated(true)
+                    .port(first.port()).leader(false).build())
             .create(() -> null);
     ClusterHandle handle = closeLater(ClusterClient.handle(publisher));
     handle.ready().get(15, TimeUnit.SECONDS);
@@ -163,7 +166,9 @@ class SessionRacesTest {
     Thread.sleep(100); // let the I/O thread see the loss (no assertion rests on this pause)
     Echo other =
         ClusterClient.of(Echo.class)
-            .options(ClusterOptions.builder().name("races-other").port(second.port()).leader(false).build())
+            // allowUnauthenticated: FakeLeader proves nothing, as a Node.js leader would not.
+            .options(ClusterOptions.builder().name("races-other").allowUnauthenticated(true)
+                    .port(second.port()).leader(false).build())
             .create(() -> null);
     ClusterHandle otherHandle = closeLater(ClusterClient.handle(other));
     // Finishes while the publish is still blocked: nothing waits for it.

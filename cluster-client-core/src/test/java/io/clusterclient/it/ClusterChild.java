@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A cluster process for the multi-process tests, driven by lines on stdin.
  *
- * <p>Arguments: {@code port name[,name...] [leader=true|false] [responseTimeout=ms]}. Prints {@code
+ * <p>Arguments: {@code port name[,name...] [leader=true|false] [responseTimeout=ms]
+ * [maxFrameLength=bytes] [allowUnauthenticated=true|false] [runDir=path]}. Prints {@code
  * READY <name> <role>} per name, then answers each command with {@code OK <json>} or {@code ERR
  * <exception class> <json message>}. Commands: {@code call <name> <method> <json args>}, {@code role
  * <name>}, {@code exit}.
@@ -52,6 +53,12 @@ public final class ClusterChild {
       }
       if (opts.containsKey("leader")) {
         b.leader(Boolean.parseBoolean(opts.get("leader")));
+      }
+      if (opts.containsKey("allowUnauthenticated")) {
+        b.allowUnauthenticated(Boolean.parseBoolean(opts.get("allowUnauthenticated")));
+      }
+      if (opts.containsKey("runDir")) {
+        b.runDir(java.nio.file.Path.of(opts.get("runDir")));
       }
       EchoService client =
           ClusterClient.of(EchoService.class)

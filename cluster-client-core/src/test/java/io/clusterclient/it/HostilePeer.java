@@ -11,8 +11,12 @@ import java.util.Random;
 /**
  * A process that misbehaves toward a leader. Arguments: {@code port mode}. Modes: {@code garbage},
  * {@code huge} (a header declaring a 2 GiB body), {@code version} (protocol version 9), {@code slow}
- * (registers, then asks for large answers without ever reading). Prints {@code SENT} when its harm is
- * done and {@code CLOSED} when the leader hangs up (the slow consumer learns it from a failed write).
+ * (registers, then asks for large answers without ever reading), {@code unproven} (speaks the
+ * protocol perfectly, as a Node.js peer would, but offers no proof of the owner's secret, then calls
+ * {@code echo}), {@code forged} (offers a nonce, answers the leader's challenge with a wrong proof,
+ * then calls {@code echo}). Prints {@code SENT} when its harm is done, {@code GOT <connection
+ * object>} for each packet the leader sends (unproven and forged), and {@code CLOSED} when the
+ * leader hangs up (the slow consumer learns it from a failed write).
  */
 public final class HostilePeer {
   private HostilePeer() {}
@@ -57,6 +61,39 @@ public final class HostilePeer {
             return;
           }
           break;
+        case "unproven":
+        case "forged":
+          String register = "{\"type\":\"register_channel\",\"channelName\":\"EchoService\",\"binary\":true}";
+          byte[] offer =
+              mode.equals("forged")
+                  ? ("{\"nonce\":\"" + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\"}")
+                      .getBytes(StandardCharsets.US_ASCII)
+                  : new byte[0];
+          frame(out, 1, register, offer);
+          if (mode.equals("forged")) {
+            System.out.println("GOT " + readConn(new java.io.DataInputStream(socket.getInputStream())));
+            String proof = "{\"proof\":\"" + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\"}";
+            frame(out, 2, "{\"type\":\"auth_proof\"}", proof.getBytes(StandardCharsets.US_ASCII));
+          }
+          byte[] echoArg = "\"must never reach the real client\"".getBytes(StandardCharsets.US_ASCII);
+          byte[] echoApp = new byte[4 + echoArg.length];
+          echoApp[3] = (byte) echoArg.length;
+          System.arraycopy(echoArg, 0, echoApp, 4, echoArg.length);
+          try {
+            frame(out, 3, "{\"type\":\"invoke\",\"method\":\"echo\",\"argLength\":1,\"oneway\":false}", echoApp);
+          } catch (IOException closedAlready) {
+            // the leader may hang up before this is written
+          }
+          System.out.println("SENT");
+          java.io.DataInputStream answers = new java.io.DataInputStream(socket.getInputStream());
+          try {
+            while (true) {
+              System.out.println("GOT " + readConn(answers));
+            }
+          } catch (IOException e) {
+            System.out.println("CLOSED");
+          }
+          return;
         default:
           throw new IllegalArgumentException(mode);
       }
@@ -71,6 +108,23 @@ public final class HostilePeer {
     } catch (IOException e) {
       System.out.println("CLOSED " + e.getMessage());
     }
+  }
+
+  /** Reads one packet and returns its connection object, with its application object if any. */
+  private static String readConn(java.io.DataInputStream in) throws IOException {
+    byte[] header = new byte[24];
+    in.readFully(header);
+    java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(header);
+    int connLength = h.getInt(16);
+    int appLength = h.getInt(20);
+    if (connLength < 0 || connLength > 1 << 20 || appLength < 0 || appLength > 1 << 20) {
+      throw new IOException("not this protocol");
+    }
+    byte[] conn = new byte[connLength];
+    in.readFully(conn);
+    byte[] app = new byte[appLength];
+    in.readFully(app);
+    return new String(conn, StandardCharsets.UTF_8) + (appLength == 0 ? "" : " " + new String(app, StandardCharsets.UTF_8));
   }
 
   private static void header(DataOutputStream out, int version, long id, int timeout, int connLen, int appLen)

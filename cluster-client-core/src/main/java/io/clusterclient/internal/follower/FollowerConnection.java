@@ -17,6 +17,7 @@ import io.clusterclient.internal.protocol.ConnObject;
 import io.clusterclient.internal.protocol.FrameLimit;
 import io.clusterclient.internal.protocol.InvokeArgs;
 import io.clusterclient.internal.protocol.Packet;
+import io.clusterclient.internal.security.Handshake;
 import io.clusterclient.internal.protocol.PacketPipeline;
 import io.clusterclient.internal.proxy.MethodInfo;
 import io.clusterclient.internal.session.Backend;
@@ -90,6 +91,14 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   private final java.util.concurrent.atomic.AtomicInteger sending =
       new java.util.concurrent.atomic.AtomicInteger();
   private volatile Throwable closeCause;
+  /** Over TCP, the proof of the owner's secret; null where none is asked for. */
+  private final Handshake handshake;
+  /** This process's nonce for the handshake: one per connection, kept across register retries. */
+  private final String nonce;
+  /** Whether the leader proved that it knows the secret (event loop only). */
+  private boolean leaderProven;
+  /** The registration under way, failed by a leader that cannot prove itself. */
+  private volatile CompletableFuture<Backend> registering;
   private volatile String leader;
   private long silentDeadline;
 
@@ -98,6 +107,8 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     this.events = events;
     this.options = session.options();
     this.codec = session.codec();
+    this.handshake = session.handshake();
+    this.nonce = handshake == null ? null : Handshake.nonce();
     this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, options.responseTimeout().toMillis());
     this.maxWaitingBytes = options.maxFrameLength() + (8L << 20);
     this.leader = "leader on " + endpoint();
@@ -200,7 +211,9 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       return;
     }
     int wait = (int) Math.max(1, Math.min(timeoutMillis, TimeUnit.NANOSECONDS.toMillis(left)));
-    send(ConnObject.registerChannelBinary(session.name()), Unpooled.EMPTY_BUFFER, wait, null)
+    registering = out;
+    ByteBuf offer = handshake == null ? Unpooled.EMPTY_BUFFER : Handshake.app("nonce", nonce);
+    send(ConnObject.registerChannelBinary(session.name()), offer, wait, null)
         .whenComplete(
             (p, e) -> {
               if (e != null) {
@@ -209,6 +222,30 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
                 onRegistered(out, p);
               }
             });
+  }
+
+  /**
+   * The leader proves that it knows the owner's secret; this process answers with its own proof,
+   * or gives up on a holder of the port that is not one of the owner's processes.
+   */
+  private void onChallenge(Packet packet) {
+    Object leaderNonce = Handshake.appField(packet.app(), "nonce");
+    Object proof = Handshake.appField(packet.app(), "proof");
+    if (!Handshake.isNonce(leaderNonce)
+        || !Handshake.matches(handshake.leaderProof(nonce, (String) leaderNonce), proof)) {
+      CompletableFuture<Backend> out = registering;
+      if (out != null) {
+        fail(out, new io.clusterclient.ClusterSecurityException(
+            "the process holding " + endpoint() + " could not prove that it knows the owner's secret ("
+                + handshake.secretFile() + "): it is not one of this owner's processes (another"
+                + " user's, or one with another runDir); nothing was sent to it"));
+      }
+      return;
+    }
+    leaderProven = true;
+    channel.writeAndFlush(
+        Packet.request(nextId(), timeoutMillis, ConnObject.of(ConnObject.AUTH_PROOF),
+            Handshake.app("proof", handshake.followerProof((String) leaderNonce, nonce))));
   }
 
   /** Where the leader listens, for messages: {@code 127.0.0.1:7777}, or a socket's path. */
@@ -249,12 +286,32 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     try {
       Object body = decode(p.app(), Map.class, false);
       Map<?, ?> res = body instanceof Map ? (Map<?, ?>) body : Map.of();
+      if (!Boolean.TRUE.equals(res.get("success")) && res.get("error") instanceof Map<?, ?> error
+          && io.clusterclient.ClusterSecurityException.class.getName().equals(error.get("name"))) {
+        fail(out, new io.clusterclient.ClusterSecurityException(
+            "the leader on " + endpoint() + " refused this process ("
+                + error.get("message") + ")" + (handshake == null
+                    ? ": this process has allowUnauthenticated(true), or uses another transport, and"
+                        + " the leader asks for proof; give every process the same options"
+                    : ": this process knows the secret " + handshake.secretFile() + ", the leader"
+                        + " another one: run both as the same user with the same runDir")));
+        return;
+      }
       if (!Boolean.TRUE.equals(res.get("success"))) {
         Throwable remote = RemoteErrors.decode(res.get("error"), null, "creating the real client");
         fail(out, new ClusterException(
             "the leader of '" + session.name() + "' on " + endpoint()
                 + " could not create its real client: " + remote.getMessage(),
             remote));
+        return;
+      }
+      if (handshake != null && !leaderProven) {
+        fail(out, new io.clusterclient.ClusterSecurityException(
+            "the process holding " + endpoint() + " accepted this process without proving that it"
+                + " knows the owner's secret (" + handshake.secretFile() + "): a Node.js leader, a"
+                + " Java leader with allowUnauthenticated(true), or a process of another user;"
+                + " nothing was sent to it. To let Node.js peers in, set allowUnauthenticated(true)"
+                + " on every process"));
         return;
       }
       binary = Boolean.TRUE.equals(res.get("binary")); // a Java leader: raw byte[] both ways
@@ -749,6 +806,8 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       if (packet.id() == 0) {
         if (ConnObject.HANDOVER.equals(packet.conn().type()) && registered) {
           events.handingOver();
+        } else if (ConnObject.AUTH_CHALLENGE.equals(packet.conn().type()) && handshake != null && !registered) {
+          onChallenge(packet);
         }
         return; // register_channel_ack: the holder is a live leader that will answer when it can
       }

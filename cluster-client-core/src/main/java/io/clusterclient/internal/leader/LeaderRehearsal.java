@@ -226,6 +226,11 @@ final class LeaderRehearsal {
     }
 
     @Override
+    public io.clusterclient.internal.security.Handshake handshake() {
+      return session.handshake(); // the same proof as the real thing, over its private port
+    }
+
+    @Override
     public Transport transport() {
       return session.transport().tcp(); // a private ephemeral TCP port, whatever the session's
     }

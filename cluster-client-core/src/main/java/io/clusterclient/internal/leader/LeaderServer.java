@@ -50,6 +50,7 @@ public final class LeaderServer {
   private int port;
   private String endpoint;
   private Transport transport; // set with serverChannel
+  private volatile io.clusterclient.internal.security.Handshake handshake; // set with serverChannel
   private java.util.concurrent.Executor blocking; // set with serverChannel
 
   private LeaderServer(java.util.function.Consumer<LeaderServer> onClosed, ClusterOptions options) {
@@ -103,6 +104,7 @@ public final class LeaderServer {
             return;
           }
           server.serverChannel = ch;
+          server.handshake = session.handshake();
           server.transport = transport;
           server.blocking = session.elections();
           server.port = transport.boundPort(ch, port);
@@ -131,6 +133,11 @@ public final class LeaderServer {
                     LeaderServer.this, idleMillis, options.maxFrameLength() + (4L << 20)));
       }
     };
+  }
+
+  /** @return the proof asked of every follower; null when none is */
+  io.clusterclient.internal.security.Handshake handshake() {
+    return handshake;
   }
 
   /** @return where it listens, for messages and as its key in the runtime */
@@ -257,14 +264,18 @@ public final class LeaderServer {
 
   /** Routes a {@code register_channel} to its channel, or parks it until that channel is led. */
   void route(ServerConnection connection, Packet packet) {
-    ConnObject conn = packet.conn();
+    route(connection, packet.conn(), packet.id(), packet.timeout());
+  }
+
+  /** Routes a {@code register_channel} held until its connection proved itself. */
+  void route(ServerConnection connection, ConnObject conn, long id, int timeout) {
     String name = conn.channelName();
     if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
       connection.drop("register_channel without a channelName of 1 to " + MAX_NAME_LENGTH + " characters");
       return;
     }
     LeaderChannel channel;
-    Parked p = new Parked(connection, packet.id(), packet.timeout(), name);
+    Parked p = new Parked(connection, id, timeout, name);
     synchronized (this) {
       channel = channels.get(name);
       if (channel == null) {
@@ -283,7 +294,7 @@ public final class LeaderServer {
       }
     }
     if (channel != null) {
-      channel.accept(connection, packet.id(), packet.timeout());
+      channel.accept(connection, id, timeout);
       return;
     }
     if (p == null) {
@@ -291,7 +302,7 @@ public final class LeaderServer {
       return;
     }
     Parked expiring = p;
-    long wait = Math.min(MAX_PARK_MILLIS, Math.max(1, packet.timeout()));
+    long wait = Math.min(MAX_PARK_MILLIS, Math.max(1, timeout));
     connection.channel().eventLoop().schedule(() -> {
       synchronized (this) {
         unpark(expiring);

@@ -3,6 +3,7 @@ package io.clusterclient.internal.leader;
 import io.clusterclient.internal.SerialExecutor;
 import io.clusterclient.internal.protocol.ConnObject;
 import io.clusterclient.internal.protocol.Packet;
+import io.clusterclient.internal.security.Handshake;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -43,6 +44,14 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
       new java.util.concurrent.atomic.AtomicInteger();
   /** Its leader hands over: the connection stays open until the follower leaves, or is idle. */
   private volatile boolean draining;
+  // The proof of the owner's secret (TCP): event loop only.
+  private boolean authenticated;
+  private String followerNonce;
+  private String leaderNonce;
+  /** A register_channel waiting for the follower's proof: its connection object, id and timeout. */
+  private ConnObject heldRegister;
+  private long heldId;
+  private int heldTimeout;
 
   ServerConnection(LeaderServer server, long idleMillis, long maxPendingBytes) {
     this.server = server;
@@ -184,6 +193,69 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
     write(Packet.response(0, 0, ConnObject.of(ConnObject.REGISTER_CHANNEL_ACK), Unpooled.EMPTY_BUFFER));
   }
 
+  /**
+   * Answers a register_channel over TCP with the leader's proof, and holds it until the follower's
+   * proof comes; refuses one that offers no proof (a Node.js peer, or a process that does not know
+   * the owner's secret).
+   */
+  private void challenge(Handshake handshake, Packet packet) {
+    Object nonce = Handshake.appField(packet.app(), "nonce");
+    if (!Handshake.isNonce(nonce)) {
+      refuse(packet.id(), packet.timeout(),
+          "it offered no proof that it knows the owner's secret (" + handshake.secretFile() + "):"
+              + " a Node.js peer, a process with allowUnauthenticated(true), or a process of"
+              + " another user; to let Node.js peers in, set allowUnauthenticated(true) on every"
+              + " process");
+      return;
+    }
+    heldRegister = packet.conn();
+    heldId = packet.id();
+    heldTimeout = packet.timeout();
+    if (leaderNonce == null || !nonce.equals(followerNonce)) {
+      followerNonce = (String) nonce;
+      leaderNonce = Handshake.nonce();
+    }
+    write(Packet.response(0, 0, ConnObject.of(ConnObject.AUTH_CHALLENGE),
+        Handshake.app("nonce", leaderNonce, "proof", handshake.leaderProof(followerNonce, leaderNonce))));
+  }
+
+  private void checkProof(Handshake handshake, Packet packet) {
+    Object proof = Handshake.appField(packet.app(), "proof");
+    if (leaderNonce == null || !Handshake.matches(handshake.followerProof(leaderNonce, followerNonce), proof)) {
+      refuse(heldRegister == null ? packet.id() : heldId, heldRegister == null ? 0 : heldTimeout,
+          "its proof is wrong: it knows another secret than " + handshake.secretFile()
+              + " (a process of another user, or one with another runDir)");
+      return;
+    }
+    authenticated = true;
+    ConnObject held = heldRegister;
+    heldRegister = null;
+    if (held != null) {
+      server.route(this, held, heldId, heldTimeout);
+    }
+  }
+
+  /** Answers a registration with an error that a Java follower turns into ClusterSecurityException. */
+  private void refuse(long id, int timeout, String why) {
+    if (dropped.getAndSet(true)) {
+      return;
+    }
+    Channel ch = channel;
+    LOG.warn("refused connection from {}: {}", ch == null ? "?" : ch.remoteAddress(), why);
+    if (ch == null) {
+      return;
+    }
+    java.util.Map<String, Object> error = new java.util.LinkedHashMap<>();
+    error.put("name", io.clusterclient.ClusterSecurityException.class.getName());
+    error.put("message", "the leader refused this process: " + why);
+    error.put("javaTypes", java.util.List.of(io.clusterclient.ClusterSecurityException.class.getName()));
+    java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+    body.put("success", false);
+    body.put("error", error);
+    ch.writeAndFlush(Packet.response(id, timeout, ConnObject.registerChannelRes(), Handshake.app(body)))
+        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+  }
+
   /** Closes the connection, saying why in the log: the peer broke the protocol or overstayed. */
   void drop(String reason) {
     if (dropped.getAndSet(true)) {
@@ -221,7 +293,19 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
             + bound.name() + "'");
         return;
       }
+      Handshake handshake = server.handshake();
+      if (handshake != null && !authenticated) {
+        challenge(handshake, packet);
+        return;
+      }
       server.route(this, packet);
+      return;
+    }
+    if (ConnObject.AUTH_PROOF.equals(type) && !packet.isResponse() && bound == null) {
+      Handshake handshake = server.handshake();
+      if (handshake != null && !authenticated) {
+        checkProof(handshake, packet);
+      }
       return;
     }
     if (bound == null) {

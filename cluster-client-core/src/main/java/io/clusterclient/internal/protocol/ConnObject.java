@@ -63,6 +63,15 @@ public final class ConnObject {
   public static final String REGISTER_CHANNEL_ACK = "register_channel_ack";
 
   /**
+   * Java-only, over TCP: the leader's answer (response id 0) to a {@code register_channel} that
+   * carries a nonce; its application object holds the leader's nonce and proof.
+   */
+  public static final String AUTH_CHALLENGE = "auth_challenge";
+
+  /** Java-only, over TCP: the follower's proof (a request), answering {@link #AUTH_CHALLENGE}. */
+  public static final String AUTH_PROOF = "auth_proof";
+
+  /**
    * Java-only: a response with id 0 that a leader which is closing sends to each Java follower
    * (those that registered with {@code "binary":true}): the port is free, elect a new leader, and
    * close this connection once the calls in flight are answered. Never sent to a Node.js follower.

@@ -50,6 +50,12 @@ public interface SessionContext {
   /** @return the sockets */
   Transport transport();
 
+  /**
+   * @return the proof that peers know the owner's secret, over TCP; null where none is asked for
+   *     (a Unix socket, single mode, or allowUnauthenticated)
+   */
+  io.clusterclient.internal.security.Handshake handshake();
+
   /** @return the event loop of this session, which a follower's connection runs on */
   EventLoop eventLoop();
 

@@ -220,6 +220,21 @@ public final class SessionMachine implements SessionContext {
   private volatile View view;
   /** The sockets of this session: the runtime's TCP, or a Unix socket in the run directory. */
   private final Transport transport;
+  /** Over TCP, the proof that peers know the owner's secret; null where none is asked for. */
+  private final io.clusterclient.internal.security.Handshake handshake;
+
+  private static io.clusterclient.internal.security.Handshake handshakeOf(ClusterOptions options) {
+    java.nio.file.Path dir =
+        io.clusterclient.internal.transport.RunDirectory.prepare(options, "authenticating peers over TCP");
+    int uid;
+    try {
+      uid = io.clusterclient.internal.transport.RunDirectory.ownUid();
+    } catch (java.io.IOException e) {
+      throw new io.clusterclient.ClusterConfigurationException("cannot tell this process's uid: " + e, e);
+    }
+    return new io.clusterclient.internal.security.Handshake(
+        io.clusterclient.internal.security.ClusterSecret.load(dir, uid));
+  }
   private volatile int port;
   private volatile boolean closing;
   private int refs; // guarded by this
@@ -290,6 +305,12 @@ public final class SessionMachine implements SessionContext {
         options.transport() == io.clusterclient.ClusterTransport.UNIX && !key.single()
             ? io.clusterclient.internal.transport.UnixTransport.of(host.transport(), options)
             : host.transport();
+    this.handshake =
+        options.transport() == io.clusterclient.ClusterTransport.TCP
+                && !key.single()
+                && !options.allowUnauthenticated()
+            ? handshakeOf(options)
+            : null;
     this.eventLoop = host.nextLoop();
     this.loop = loop != null ? loop : SessionLoop.of(eventLoop);
     this.worker = host.worker();
@@ -1358,6 +1379,11 @@ public final class SessionMachine implements SessionContext {
   @Override
   public Executor elections() {
     return electionWork;
+  }
+
+  @Override
+  public io.clusterclient.internal.security.Handshake handshake() {
+    return handshake;
   }
 
   @Override

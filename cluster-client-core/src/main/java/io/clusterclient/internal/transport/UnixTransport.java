@@ -21,7 +21,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -58,10 +57,8 @@ public final class UnixTransport implements Transport {
   /** sun_path holds 108 bytes on Linux and 104 on macOS, its terminating zero included. */
   private static final int MAX_SOCKET_PATH_BYTES = 103;
 
-  private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
   private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
   private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
-  private static volatile Integer ownUid;
 
   private final Transport tcp;
   private final Path runDir;
@@ -81,97 +78,16 @@ public final class UnixTransport implements Transport {
    * @throws ClusterConfigurationException naming the directory and the fix when it cannot be used
    */
   public static UnixTransport of(Transport tcp, ClusterOptions options) {
-    if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-      throw new ClusterConfigurationException(
-          "transport UNIX needs a POSIX file system (Linux, macOS) to keep its sockets owner-only;"
-              + " on this system use transport TCP");
-    }
-    Path dir = options.runDir().orElseGet(UnixTransport::defaultRunDir).toAbsolutePath().normalize();
+    Path dir = RunDirectory.prepare(options, "transport UNIX");
     String origin = options.originOf("runDir");
-    prepare(dir, origin);
     Path probe = dir.resolve("65535.sock");
     if (probe.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH_BYTES) {
       throw new ClusterConfigurationException(
           "the run directory " + dir + " is too long for a Unix socket path (at most "
               + MAX_SOCKET_PATH_BYTES + " bytes with the socket's name): choose a shorter runDir"
-              + " (" + hint(origin) + ")");
+              + " (" + RunDirectory.hint(origin) + ")");
     }
     return new UnixTransport(tcp, dir);
-  }
-
-  /** {@code $XDG_RUNTIME_DIR/cluster-client}, else {@code <java.io.tmpdir>/cluster-client-<user>}. */
-  static Path defaultRunDir() {
-    String xdg = System.getenv("XDG_RUNTIME_DIR");
-    if (xdg != null && !xdg.isBlank()) {
-      return Path.of(xdg, "cluster-client");
-    }
-    String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_");
-    return Path.of(System.getProperty("java.io.tmpdir"), "cluster-client-" + user);
-  }
-
-  private static String hint(String origin) {
-    return switch (origin) {
-      case "code" -> "ClusterOptions.Builder.runDir";
-      case "default" -> "ClusterOptions.Builder.runDir, -Dclusterclient.runDir or CLUSTER_CLIENT_RUN_DIR";
-      default -> origin;
-    };
-  }
-
-  /** Creates the directory owner-only if missing; refuses one another user owns or others can write. */
-  private static void prepare(Path dir, String origin) {
-    try {
-      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-        if (dir.getParent() != null) {
-          Files.createDirectories(dir.getParent());
-        }
-        try {
-          Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
-        } catch (java.nio.file.FileAlreadyExistsException raced) {
-          // another process made it meanwhile: checked below like any existing one
-        }
-        // The umask may have taken bits away from the mode asked for, never added any.
-      }
-      if (Files.isSymbolicLink(dir) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-        throw new ClusterConfigurationException(
-            "the run directory " + dir + " is not a directory (a symbolic link or a file is in"
-                + " its place): remove it, or choose another runDir (" + hint(origin) + ")");
-      }
-      int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-      if (owner != ownUid()) {
-        throw new ClusterConfigurationException(
-            "the run directory " + dir + " belongs to uid " + owner + ", not to this process's uid "
-                + ownUid() + ": another user could replace the sockets in it; choose a directory of"
-                + " your own (" + hint(origin) + ")");
-      }
-      Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
-      if (mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
-        throw new ClusterConfigurationException(
-            "the run directory " + dir + " is writable by others ("
-                + PosixFilePermissions.toString(mode) + "): anyone could replace its sockets; make"
-                + " it owner-only (chmod 700 " + dir + "), or choose another runDir ("
-                + hint(origin) + ")");
-      }
-    } catch (IOException e) {
-      throw new ClusterConfigurationException(
-          "cannot prepare the run directory " + dir + ": " + e + "; choose another runDir ("
-              + hint(origin) + ")",
-          e);
-    }
-  }
-
-  /** The uid of this process: the owner of a file it creates. */
-  private static int ownUid() throws IOException {
-    Integer uid = ownUid;
-    if (uid == null) {
-      Path probe = Files.createTempFile("cluster-client-uid", ".tmp");
-      try {
-        uid = (Integer) Files.getAttribute(probe, "unix:uid");
-      } finally {
-        Files.deleteIfExists(probe);
-      }
-      ownUid = uid;
-    }
-    return uid;
   }
 
   /** @return the run directory */
@@ -358,10 +274,10 @@ public final class UnixTransport implements Transport {
               + " another runDir");
     }
     int owner = (Integer) Files.getAttribute(socket, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-    if (owner != ownUid()) {
+    if (owner != RunDirectory.ownUid()) {
       throw new ClusterConfigurationException(
           "the stale socket " + socket + " belongs to uid " + owner + ", not to this process's uid "
-              + ownUid() + ": remove it yourself, or choose another runDir");
+              + RunDirectory.ownUid() + ": remove it yourself, or choose another runDir");
     }
   }
 

@@ -1,0 +1,120 @@
+package io.clusterclient.internal.transport;
+
+import io.clusterclient.ClusterConfigurationException;
+import io.clusterclient.ClusterOptions;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * The run directory: where the Unix sockets and the owner's secret live. Owner-only: created with
+ * mode 0700 when missing; one that another user owns, or that others can write, is refused.
+ * Thread-safe.
+ */
+public final class RunDirectory {
+  private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
+  private static volatile Integer ownUid;
+
+  private RunDirectory() {}
+
+  /**
+   * Resolves the run directory of some options, creates it owner-only if missing, and checks it.
+   *
+   * @param options the options: {@code runDir}, or its default
+   * @param forWhat what needs it, for the message on a system without POSIX permissions
+   * @return the absolute directory
+   * @throws ClusterConfigurationException naming the directory and the fix when it is not safe
+   */
+  public static Path prepare(ClusterOptions options, String forWhat) {
+    if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+      throw new ClusterConfigurationException(
+          forWhat + " needs a POSIX file system (Linux, macOS) to keep its files owner-only; on"
+              + " this system use transport TCP with allowUnauthenticated(true), and keep the host"
+              + " to trusted users");
+    }
+    Path dir = options.runDir().orElseGet(RunDirectory::defaultRunDir).toAbsolutePath().normalize();
+    prepare(dir, options.originOf("runDir"));
+    return dir;
+  }
+
+  /** {@code $XDG_RUNTIME_DIR/cluster-client}, else {@code <java.io.tmpdir>/cluster-client-<user>}. */
+  static Path defaultRunDir() {
+    String xdg = System.getenv("XDG_RUNTIME_DIR");
+    if (xdg != null && !xdg.isBlank()) {
+      return Path.of(xdg, "cluster-client");
+    }
+    String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_");
+    return Path.of(System.getProperty("java.io.tmpdir"), "cluster-client-" + user);
+  }
+
+  static String hint(String origin) {
+    return switch (origin) {
+      case "code" -> "ClusterOptions.Builder.runDir";
+      case "default" -> "ClusterOptions.Builder.runDir, -Dclusterclient.runDir or CLUSTER_CLIENT_RUN_DIR";
+      default -> origin;
+    };
+  }
+
+  /** Creates the directory owner-only if missing; refuses one another user owns or others can write. */
+  private static void prepare(Path dir, String origin) {
+    try {
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        if (dir.getParent() != null) {
+          Files.createDirectories(dir.getParent());
+        }
+        try {
+          Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+          // another process made it meanwhile: checked below like any existing one
+        }
+        // The umask may have taken bits away from the mode asked for, never added any.
+      }
+      if (Files.isSymbolicLink(dir) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        throw new ClusterConfigurationException(
+            "the run directory " + dir + " is not a directory (a symbolic link or a file is in"
+                + " its place): remove it, or choose another runDir (" + hint(origin) + ")");
+      }
+      int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      if (owner != ownUid()) {
+        throw new ClusterConfigurationException(
+            "the run directory " + dir + " belongs to uid " + owner + ", not to this process's uid "
+                + ownUid() + ": another user could replace the sockets in it; choose a directory of"
+                + " your own (" + hint(origin) + ")");
+      }
+      Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+      if (mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+        throw new ClusterConfigurationException(
+            "the run directory " + dir + " is writable by others ("
+                + PosixFilePermissions.toString(mode) + "): anyone could replace its sockets; make"
+                + " it owner-only (chmod 700 " + dir + "), or choose another runDir ("
+                + hint(origin) + ")");
+      }
+    } catch (IOException e) {
+      throw new ClusterConfigurationException(
+          "cannot prepare the run directory " + dir + ": " + e + "; choose another runDir ("
+              + hint(origin) + ")",
+          e);
+    }
+  }
+
+  /** The uid of this process: the owner of a file it creates. */
+  public static int ownUid() throws IOException {
+    Integer uid = ownUid;
+    if (uid == null) {
+      Path probe = Files.createTempFile("cluster-client-uid", ".tmp");
+      try {
+        uid = (Integer) Files.getAttribute(probe, "unix:uid");
+      } finally {
+        Files.deleteIfExists(probe);
+      }
+      ownUid = uid;
+    }
+    return uid;
+  }
+
+}
