@@ -61,6 +61,7 @@ abstract class Launcher {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaExecutable());
     cmd.addAll(jvmOptions(logDir, label, jfr));
+    cmd.addAll(extraJvmOptions());
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(main.getName());
@@ -68,13 +69,40 @@ abstract class Launcher {
     return Child.start(label, cmd, Map.of(), logDir);
   }
 
+  /** JVM options of this launcher's processes beyond {@link #jvmOptions}. */
+  List<String> extraJvmOptions() {
+    return List.of();
+  }
+
   /** This library's leader and followers. */
   static final class Ours extends Launcher {
     private final boolean jfr;
+    private final List<String> extra;
 
     Ours(Path logDir, boolean jfr) {
+      this(logDir, jfr, List.of());
+    }
+
+    private Ours(Path logDir, boolean jfr, List<String> extra) {
       super(Impl.OURS, logDir);
       this.jfr = jfr;
+      this.extra = extra;
+    }
+
+    /**
+     * The same processes, electing over a Unix-domain socket in a run directory of the logs'.
+     *
+     * @return a launcher of processes with {@code transport=unix}
+     */
+    Ours overUnixSocket() {
+      return new Ours(logDir, jfr, List.of(
+          "-Dclusterclient.transport=unix",
+          "-Dclusterclient.runDir=" + logDir.toAbsolutePath().resolve("run")));
+    }
+
+    @Override
+    List<String> extraJvmOptions() {
+      return extra;
     }
 
     private Child start(String label, String... args) {

@@ -69,6 +69,10 @@ final class Report {
     rows.add(new Row("a.async.p99", aa, "p99 latency", "us", false, null));
     rows.add(new Row("b.cps", b, "calls/s", "1/s", true,
         new Bar(">= 0.75x raw", r -> ratioAtLeast(r, "b.cps", Impl.RAW, 0.75))));
+    String u = "(a), (b) over a Unix-domain socket (transport UNIX; raw and Node.js: TCP, as above)";
+    rows.add(new Row("a.unix.p50", u, "(a) p50 latency", "us", false, null));
+    rows.add(new Row("a.unix.p99", u, "(a) p99 latency", "us", false, null));
+    rows.add(new Row("b.unix.cps", u, "(b) calls/s", "1/s", true, null));
     rows.add(new Row("c.cps", c, "aggregate calls/s", "1/s", true,
         new Bar(">= 6x Node.js", r -> ratioAtLeast(r, "c.cps", Impl.NODE, 6))));
     rows.add(new Row("d.1k", d + ", 1 KiB", "throughput", "MB/s", true, null));

@@ -165,6 +165,48 @@ final class Suite {
       step("g", () -> footprint(port, name),
           "g.threads", "g.heap", "g.ready", "g.threadsCalls", "g.heapCalls");
     }
+    if ((wants("a") || wants("b")) && launcher instanceof Launcher.Ours ours) {
+      overUnixSocket(ours.overUnixSocket());
+    }
+  }
+
+  /** (a) and (b) again, with a leader and a follower that elect over a Unix-domain socket. */
+  private void overUnixSocket(Launcher unix) {
+    int port = freePort();
+    String name = "bench-ours-unix";
+    List<String> metrics = new ArrayList<>();
+    if (wants("a")) {
+      metrics.addAll(List.of("a.unix.p50", "a.unix.p99"));
+    }
+    if (wants("b")) {
+      metrics.add("b.unix.cps");
+    }
+    step("a, b over a Unix socket", () -> {
+      Child leader = track(unix.leader(port, name, label("unix-leader")));
+      ready(leader);
+      Child follower = track(unix.member(port, name, label("unix-member"), "member"));
+      JsonNode r = ready(follower);
+      if (!"FOLLOWER".equals(r.path("role").asText())) {
+        throw new BenchmarkException(follower.name() + " is " + r.path("role").asText() + ", not a follower");
+      }
+      if (wants("a")) {
+        JsonNode seq = follower.call(
+            schedule("seq", settings.warmupMs(), settings.roundMs()).put("async", false),
+            timeoutOf(settings.warmupMs(), settings.roundMs()));
+        checkErrors("(a) unix", seq);
+        results.detail("a.unix." + impl.key(), seq);
+        results.put("a.unix.p50", impl, Figure.of(perRound(seq, "p50us")));
+        results.put("a.unix.p99", impl, Figure.of(perRound(seq, "p99us")));
+      }
+      if (wants("b")) {
+        JsonNode window = follower.call(
+            schedule("inflight", settings.warmupMs(), settings.roundMs()).put("window", 64),
+            timeoutOf(settings.warmupMs(), settings.roundMs()));
+        checkErrors("(b) unix", window);
+        results.detail("b.unix." + impl.key(), window);
+        results.put("b.unix.cps", impl, Figure.of(perRound(window, "callsPerSec")));
+      }
+    }, metrics.toArray(new String[0]));
   }
 
   private Child startMember(int port, String name) {

@@ -37,6 +37,9 @@ class QuickRunIT {
     for (JsonNode row : root.path("rows")) {
       String id = row.path("id").asText();
       requireFigure(row, "ours", missing);
+      if (id.contains(".unix.")) {
+        continue; // this library only: the others have no Unix transport
+      }
       if (!id.startsWith("e.") && !id.startsWith("f.") && !id.startsWith("h.")) {
         requireFigure(row, "raw", missing);
       }
@@ -45,7 +48,7 @@ class QuickRunIT {
       }
     }
     assertThat(missing).as("figures missing; notes: %s", root.path("notes")).isEmpty();
-    assertThat(root.path("rows")).hasSize(26);
+    assertThat(root.path("rows")).hasSize(29);
     for (JsonNode row : root.path("rows")) {
       if (row.path("id").asText().equals("h.failed")) {
         assertThat(row.path("ours").path("median").asDouble())
