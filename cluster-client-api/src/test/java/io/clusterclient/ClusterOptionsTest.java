@@ -444,4 +444,27 @@ class ClusterOptionsTest {
     // Set in code, the environment does not override it: so it is the code's.
     assertThat(build(ClusterOptions.builder().port(1234)).originOf("port")).isEqualTo("code");
   }
+
+  @Test
+  void transportRunDirAndAllowUnauthenticatedAreReadLikeEveryOption() {
+    ClusterOptions defaults = build();
+    assertThat(defaults.transport()).isEqualTo(ClusterTransport.TCP);
+    assertThat(defaults.runDir()).isEmpty();
+    assertThat(defaults.allowUnauthenticated()).isFalse();
+
+    env.put("CLUSTER_CLIENT_TRANSPORT", "unix");
+    env.put("CLUSTER_CLIENT_RUN_DIR", "/run/user/1000/cc");
+    properties.put("clusterclient.allowUnauthenticated", "true");
+    ClusterOptions o = build();
+    assertThat(o.transport()).isEqualTo(ClusterTransport.UNIX);
+    assertThat(o.runDir()).contains(java.nio.file.Path.of("/run/user/1000/cc"));
+    assertThat(o.allowUnauthenticated()).isTrue();
+    assertThat(build(o.toBuilder())).usingRecursiveComparison().isEqualTo(o);
+
+    env.put("CLUSTER_CLIENT_TRANSPORT", "carrier-pigeon");
+    assertThatThrownBy(this::build)
+        .isInstanceOf(ClusterConfigurationException.class)
+        .hasMessageContaining("CLUSTER_CLIENT_TRANSPORT")
+        .hasMessageContaining("tcp or unix");
+  }
 }

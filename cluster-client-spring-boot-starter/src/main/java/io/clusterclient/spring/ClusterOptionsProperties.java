@@ -75,6 +75,18 @@ public class ClusterOptionsProperties {
    */
   private Boolean codecOnLeader;
 
+  /** The socket the processes meet on: TCP on 127.0.0.1, or UNIX (an owner-only socket in run-dir). Default: TCP. */
+  private io.clusterclient.ClusterTransport transport;
+
+  /** The owner-only directory of the secret and of Unix sockets. Default: $XDG_RUNTIME_DIR/cluster-client. */
+  private java.nio.file.Path runDir;
+
+  /**
+   * Over TCP, let in peers that cannot prove they know the owner's secret (Node.js peers); then
+   * any local process can use the client. Default: false.
+   */
+  private Boolean allowUnauthenticated;
+
   /** Creates options with nothing set. */
   public ClusterOptionsProperties() {}
 
@@ -144,6 +156,15 @@ public class ClusterOptionsProperties {
     }
     if (codecOnLeader != null) {
       out.add(new Setting(prefix + ".codec-on-leader", b -> b.codecOnLeader(codecOnLeader)));
+    }
+    if (transport != null) {
+      out.add(new Setting(prefix + ".transport", b -> b.transport(transport)));
+    }
+    if (runDir != null) {
+      out.add(new Setting(prefix + ".run-dir", b -> b.runDir(runDir)));
+    }
+    if (allowUnauthenticated != null) {
+      out.add(new Setting(prefix + ".allow-unauthenticated", b -> b.allowUnauthenticated(allowUnauthenticated)));
     }
     return out;
   }
@@ -419,5 +440,59 @@ public class ClusterOptionsProperties {
    */
   public void setCodecOnLeader(Boolean codecOnLeader) {
     this.codecOnLeader = codecOnLeader;
+  }
+
+  /**
+   * The socket the processes meet on.
+   *
+   * @return the value, or null when unset
+   */
+  public io.clusterclient.ClusterTransport getTransport() {
+    return transport;
+  }
+
+  /**
+   * Sets the socket the processes meet on.
+   *
+   * @param transport TCP or UNIX
+   */
+  public void setTransport(io.clusterclient.ClusterTransport transport) {
+    this.transport = transport;
+  }
+
+  /**
+   * The run directory.
+   *
+   * @return the value, or null when unset
+   */
+  public java.nio.file.Path getRunDir() {
+    return runDir;
+  }
+
+  /**
+   * Sets the run directory.
+   *
+   * @param runDir an owner-only directory
+   */
+  public void setRunDir(java.nio.file.Path runDir) {
+    this.runDir = runDir;
+  }
+
+  /**
+   * Whether unauthenticated peers are let in over TCP.
+   *
+   * @return the value, or null when unset
+   */
+  public Boolean getAllowUnauthenticated() {
+    return allowUnauthenticated;
+  }
+
+  /**
+   * Sets whether unauthenticated peers are let in over TCP.
+   *
+   * @param allowUnauthenticated true to let Node.js peers in
+   */
+  public void setAllowUnauthenticated(Boolean allowUnauthenticated) {
+    this.allowUnauthenticated = allowUnauthenticated;
   }
 }
