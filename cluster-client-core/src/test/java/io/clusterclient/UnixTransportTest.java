@@ -102,6 +102,9 @@ class UnixTransportTest {
   /** A socket file nobody listens on: what a leader killed by SIGKILL leaves. */
   private Path staleSocket() throws IOException {
     Path socket = runDir.resolve(PORT + ".sock");
+    // The previous round's leader may have left its file (a runtime's close does not wait for the
+    // socket's): either way, a stale file of our own takes its place.
+    Files.deleteIfExists(socket);
     try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       s.bind(UnixDomainSocketAddress.of(socket));
     }

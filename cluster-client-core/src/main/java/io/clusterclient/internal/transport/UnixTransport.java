@@ -148,6 +148,17 @@ public final class UnixTransport implements Transport {
   @Override
   public CompletableFuture<Void> close(Channel server, int port, Executor blocking) {
     Path socket = socketPath(port);
+    try {
+      return closeLocked(server, socket, blocking);
+    } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+      // The runtime is shutting down: close without the lock rather than not at all.
+      CompletableFuture<Void> out = new CompletableFuture<>();
+      server.close().addListener(f -> out.complete(null));
+      return out;
+    }
+  }
+
+  private static CompletableFuture<Void> closeLocked(Channel server, Path socket, Executor blocking) {
     return CompletableFuture.runAsync(
         () -> {
           ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(socket, s -> new ReentrantLock());
