@@ -64,6 +64,45 @@ public interface ClusterHandle extends AutoCloseable {
   ClusterMetrics metrics();
 
   /**
+   * Who leads now, as this process knows it: itself, or the process it follows. (The defaults of
+   * these state methods, empty, serve handles made for tests.)
+   *
+   * @return the leader; empty while electing and once closed
+   */
+  default java.util.Optional<LeaderInfo> leader() {
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * The followers of this process, when it leads: a snapshot.
+   *
+   * @return one entry per connected follower, oldest first; empty when this process does not lead
+   */
+  default java.util.List<FollowerInfo> followers() {
+    return java.util.List.of();
+  }
+
+  /**
+   * The registrations this process subscribed (its listeners' keys), which it replays to every
+   * new leader.
+   *
+   * @return the subscription keys, a snapshot
+   */
+  default java.util.Set<String> subscriptions() {
+    return java.util.Set.of();
+  }
+
+  /**
+   * How many publishes this process remembers to replay to a new leader (at most {@code
+   * maxRememberedPublishes}).
+   *
+   * @return the number of remembered publishes
+   */
+  default int rememberedPublishes() {
+    return 0;
+  }
+
+  /**
    * Stops remembering a publish: it is no longer replayed to the leaders that come next. Publishes
    * are remembered by registration key (the compact JSON of {@code reg}), up to {@link
    * ClusterOptions#maxRememberedPublishes()}; retract those that no longer hold, for example a

@@ -91,6 +91,10 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   private final java.util.concurrent.atomic.AtomicInteger sending =
       new java.util.concurrent.atomic.AtomicInteger();
   private volatile Throwable closeCause;
+  private static final long PID = ProcessHandle.current().pid();
+  private volatile long leaderPid = -1;
+  private volatile long leaderSince = -1;
+
   /** Over TCP, the proof of the owner's secret; null where none is asked for. */
   private final Handshake handshake;
   /** This process's nonce for the handshake: one per connection, kept across register retries. */
@@ -212,7 +216,12 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     }
     int wait = (int) Math.max(1, Math.min(timeoutMillis, TimeUnit.NANOSECONDS.toMillis(left)));
     registering = out;
-    ByteBuf offer = handshake == null ? Unpooled.EMPTY_BUFFER : Handshake.app("nonce", nonce);
+    Map<String, Object> offered = new java.util.LinkedHashMap<>();
+    offered.put("pid", PID); // Java-only, ignored by Node.js leaders: for the leader's followers()
+    if (handshake != null) {
+      offered.put("nonce", nonce);
+    }
+    ByteBuf offer = Handshake.app(offered);
     send(ConnObject.registerChannelBinary(session.name()), offer, wait, null)
         .whenComplete(
             (p, e) -> {
@@ -317,6 +326,8 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       binary = Boolean.TRUE.equals(res.get("binary")); // a Java leader: raw byte[] both ways
       Object pid = res.get("pid");
       leader = "leader " + (pid == null ? "" : "pid " + pid + " ") + "on " + endpoint();
+      leaderPid = pid instanceof Number n ? n.longValue() : -1;
+      leaderSince = res.get("since") instanceof Number n ? n.longValue() : -1;
     } catch (RuntimeException e) {
       fail(out, e);
       return;
@@ -340,6 +351,13 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   @Override
   public Role role() {
     return Role.FOLLOWER;
+  }
+
+  @Override
+  public java.util.Optional<io.clusterclient.LeaderInfo> leaderInfo() {
+    long since = leaderSince;
+    return java.util.Optional.of(new io.clusterclient.LeaderInfo(
+        leaderPid, endpoint(), false, since < 0 ? null : java.time.Instant.ofEpochMilli(since), since));
   }
 
   @Override

@@ -67,6 +67,8 @@ public final class LeaderChannel implements Backend {
   private final MethodTable table;
   private final ClusterCodec codec;
   private final int maxFrameLength;
+  /** When this process started leading this name. */
+  private final java.time.Instant since;
   /** Makes this process's own calls behave as a follower's. */
   private final LocalCopies copies;
   private final Executor worker;
@@ -112,6 +114,7 @@ public final class LeaderChannel implements Backend {
   }
 
   private LeaderChannel(SessionContext session, LeaderServer server, BackendEvents events) {
+    this.since = java.time.Instant.now();
     this.session = session;
     this.events = events;
     this.server = server;
@@ -215,7 +218,7 @@ public final class LeaderChannel implements Backend {
           }) {
         Class.forName(name, true, loader);
       }
-      Map<String, Object> body = registerAnswer(null, true);
+      Map<String, Object> body = new LinkedHashMap<>(Map.of("success", true, "pid", PID, "since", 0L, "binary", true));
       session.codec().encode(body, Map.class, java.io.OutputStream.nullOutputStream());
     } catch (Exception | LinkageError e) {
       LOG.debug("[cluster-client:{}] warming up the leader's code failed", session.name(), e);
@@ -224,13 +227,16 @@ public final class LeaderChannel implements Backend {
   }
 
   /** The body of {@code register_channel_res}. */
-  private static Map<String, Object> registerAnswer(Throwable err, boolean binary) {
+  private Map<String, Object> registerAnswer(Throwable err, boolean binary) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("success", err == null);
     if (err != null) {
       body.put("error", RemoteErrors.encode(err));
     } else {
       body.put("pid", PID);
+      if (since != null) {
+        body.put("since", since.toEpochMilli()); // Java-only: when this leader started leading
+      }
       if (binary) {
         body.put("binary", true); // Java-only: byte[] values travel raw on this connection
       }
@@ -252,6 +258,33 @@ public final class LeaderChannel implements Backend {
 
   private Object real() {
     return realClient.join();
+  }
+
+  @Override
+  public java.util.Optional<io.clusterclient.LeaderInfo> leaderInfo() {
+    String address = server == null ? "single mode (no port)" : server.endpoint();
+    return java.util.Optional.of(new io.clusterclient.LeaderInfo(PID, address, true, since, since.toEpochMilli()));
+  }
+
+  @Override
+  public java.util.List<io.clusterclient.FollowerInfo> followers() {
+    java.util.List<io.clusterclient.FollowerInfo> out = new java.util.ArrayList<>();
+    for (ServerConnection c : connections) {
+      Sink sink = remoteSinks.get(c);
+      int subscribed = 0;
+      if (sink != null) {
+        synchronized (topics) {
+          for (Topic t : topics.values()) {
+            if (t.sinks.contains(sink)) {
+              subscribed++;
+            }
+          }
+        }
+      }
+      out.add(c.info(subscribed));
+    }
+    out.sort(java.util.Comparator.comparing(io.clusterclient.FollowerInfo::connectedSince));
+    return out;
   }
 
   // ---- this process's own calls ----

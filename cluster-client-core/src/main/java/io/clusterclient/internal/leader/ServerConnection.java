@@ -44,6 +44,9 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
       new java.util.concurrent.atomic.AtomicInteger();
   /** Its leader hands over: the connection stays open until the follower leaves, or is idle. */
   private volatile boolean draining;
+  private final java.time.Instant connectedSince = java.time.Instant.now();
+  private volatile long lastHeardMillis = System.currentTimeMillis();
+  private volatile long pid = -1;
   // The proof of the owner's secret (TCP): event loop only.
   private boolean authenticated;
   private String followerNonce;
@@ -140,14 +143,12 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
 
   /** Counts a call that expects an answer, on a Node.js follower's connection. */
   void callRead() {
-    if (!binary) {
-      unanswered.incrementAndGet();
-    }
+    unanswered.incrementAndGet(); // every follower's: its calls in flight; a Node.js one's: also when to close
   }
 
   /** Counts an answer written (or given up), on a Node.js follower's connection. */
   void callAnswered() {
-    if (!binary && unanswered.decrementAndGet() == 0 && draining) {
+    if (unanswered.decrementAndGet() == 0 && !binary && draining) {
       closeIfIdle();
     }
   }
@@ -268,6 +269,18 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
     }
   }
 
+  /** What its leader knows of this follower, for {@code ClusterHandle.followers()}. */
+  io.clusterclient.FollowerInfo info(int subscriptions) {
+    Channel ch = channel;
+    return new io.clusterclient.FollowerInfo(
+        pid,
+        ch == null ? "?" : String.valueOf(ch.remoteAddress()),
+        connectedSince,
+        Math.max(0, unanswered.get()),
+        subscriptions,
+        java.time.Instant.ofEpochMilli(lastHeardMillis));
+  }
+
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.channel = ctx.channel();
@@ -284,10 +297,14 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, Packet packet) {
+    lastHeardMillis = System.currentTimeMillis();
     LeaderChannel bound = leader;
     String type = packet.conn().type();
     if (ConnObject.REGISTER_CHANNEL.equals(type) && !packet.isResponse()) {
       binary = Boolean.TRUE.equals(packet.conn().binary());
+      if (Handshake.appField(packet.app(), "pid") instanceof Number n) {
+        pid = n.longValue(); // Java-only: who this follower is, for followers()
+      }
       if (bound != null && !bound.name().equals(packet.conn().channelName())) {
         drop("register_channel for '" + packet.conn().channelName() + "' on a connection of '"
             + bound.name() + "'");

@@ -57,6 +57,24 @@ public interface Backend {
   }
 
   /**
+   * Who leads, as this backend knows it.
+   *
+   * @return the leader, or empty when unknown
+   */
+  default java.util.Optional<io.clusterclient.LeaderInfo> leaderInfo() {
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * The followers of a leader.
+   *
+   * @return a snapshot; empty for a follower
+   */
+  default java.util.List<io.clusterclient.FollowerInfo> followers() {
+    return java.util.List.of();
+  }
+
+  /**
    * Sends a publish that the session remembers: encoded once, when it was made, so that sending it
    * (again) never runs the codec on the session's loop.
    *

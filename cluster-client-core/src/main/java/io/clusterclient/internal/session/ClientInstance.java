@@ -158,6 +158,26 @@ public final class ClientInstance extends ProxyDispatcher implements ClusterHand
   }
 
   @Override
+  public java.util.Optional<io.clusterclient.LeaderInfo> leader() {
+    return session.leaderInfo();
+  }
+
+  @Override
+  public java.util.List<io.clusterclient.FollowerInfo> followers() {
+    return session.followers();
+  }
+
+  @Override
+  public java.util.Set<String> subscriptions() {
+    return session.subscriptionKeys();
+  }
+
+  @Override
+  public int rememberedPublishes() {
+    return session.rememberedPublishes();
+  }
+
+  @Override
   public CompletableFuture<Boolean> retractPublish(Object reg) {
     if (closed.get()) {
       return CompletableFuture.failedFuture(session.closedException());

@@ -1381,6 +1381,28 @@ public final class SessionMachine implements SessionContext {
     return electionWork;
   }
 
+  /** @return who leads now; empty while electing and once closed */
+  public java.util.Optional<io.clusterclient.LeaderInfo> leaderInfo() {
+    View v = view;
+    return v.phase().isLive() && v.backend() != null ? v.backend().leaderInfo() : java.util.Optional.empty();
+  }
+
+  /** @return the followers, when this process leads */
+  public java.util.List<io.clusterclient.FollowerInfo> followers() {
+    View v = view;
+    return v.phase().isLive() && v.backend() != null ? v.backend().followers() : java.util.List.of();
+  }
+
+  /** @return the keys this process subscribed */
+  public java.util.Set<String> subscriptionKeys() {
+    return subscriptions.keys();
+  }
+
+  /** @return how many publishes this process remembers */
+  public int rememberedPublishes() {
+    return remembered.size();
+  }
+
   @Override
   public io.clusterclient.internal.security.Handshake handshake() {
     return handshake;

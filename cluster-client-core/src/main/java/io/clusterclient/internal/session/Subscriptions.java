@@ -30,6 +30,11 @@ final class Subscriptions {
   private final Consumer<Throwable> errors;
   private final Map<String, Topic> topics = new ConcurrentHashMap<>();
 
+  /** @return the keys subscribed now, a snapshot */
+  java.util.Set<String> keys() {
+    return java.util.Set.copyOf(topics.keySet());
+  }
+
   Subscriptions(ClusterCodec codec, Executor callbacks, Consumer<Throwable> errors) {
     this.codec = codec;
     this.callbacks = callbacks;
