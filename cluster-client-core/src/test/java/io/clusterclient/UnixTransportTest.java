@@ -183,6 +183,30 @@ class UnixTransportTest {
   }
 
   @Test
+  void aRunDirectoryOthersCanEnterIsRefusedToo() throws Exception {
+    Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    assertThatThrownBy(() -> board("x"))
+        .isInstanceOf(ClusterConfigurationException.class)
+        .hasMessageContaining("open to others")
+        .hasMessageContaining("chmod 700");
+  }
+
+  @Test
+  void aClosingLeaderDeletesItsOwnSocketFileOnly() throws Exception {
+    Board one = board("one");
+    ready(one);
+    Path socket = runDir.resolve(PORT + ".sock");
+    assertThat(socket).exists();
+    try (var files = Files.list(runDir)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .as("no socket left under its temporary name")
+          .containsExactlyInAnyOrder(PORT + ".sock", PORT + ".lock");
+    }
+    ClusterClient.handle(one).close();
+    await().atMost(Duration.ofSeconds(20)).until(() -> !Files.exists(socket));
+  }
+
+  @Test
   void aFileThatIsNotASocketIsNeverRemoved() throws Exception {
     Path planted = Files.writeString(runDir.resolve(PORT + ".sock"), "not a socket");
     Board b = board("x");

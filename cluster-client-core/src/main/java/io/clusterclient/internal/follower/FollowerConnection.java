@@ -241,20 +241,24 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     Object leaderNonce = Handshake.appField(packet.app(), "nonce");
     Object proof = Handshake.appField(packet.app(), "proof");
     if (!Handshake.isNonce(leaderNonce)
-        || !Handshake.matches(handshake.leaderProof(nonce, (String) leaderNonce), proof)) {
+        || !Handshake.matches(handshake.leaderProof(session.port(), session.name(), nonce, (String) leaderNonce), proof)) {
       CompletableFuture<Backend> out = registering;
       if (out != null) {
         fail(out, new io.clusterclient.ClusterSecurityException(
             "the process holding " + endpoint() + " could not prove that it knows the owner's secret ("
                 + handshake.secretFile() + "): it is not one of this owner's processes (another"
-                + " user's, or one with another runDir); nothing was sent to it"));
+                + " user's, or one with another runDir); no call was sent to it"));
       }
       return;
     }
     leaderProven = true;
     channel.writeAndFlush(
         Packet.request(nextId(), timeoutMillis, ConnObject.of(ConnObject.AUTH_PROOF),
-            Handshake.app("proof", handshake.followerProof((String) leaderNonce, nonce))));
+            Handshake.app("proof", handshake.followerProof(session.port(), session.name(), (String) leaderNonce, nonce))));
+  }
+
+  private static String truncate(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max) + "...";
   }
 
   /** Where the leader listens, for messages: {@code 127.0.0.1:7777}, or a socket's path. */
@@ -298,12 +302,13 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       if (!Boolean.TRUE.equals(res.get("success")) && res.get("error") instanceof Map<?, ?> error
           && io.clusterclient.ClusterSecurityException.class.getName().equals(error.get("name"))) {
         fail(out, new io.clusterclient.ClusterSecurityException(
-            "the leader on " + endpoint() + " refused this process ("
-                + error.get("message") + ")" + (handshake == null
-                    ? ": this process has allowUnauthenticated(true), or uses another transport, and"
-                        + " the leader asks for proof; give every process the same options"
-                    : ": this process knows the secret " + handshake.secretFile() + ", the leader"
-                        + " another one: run both as the same user with the same runDir")));
+            "the process holding " + endpoint() + " refused this process" + (handshake == null
+                ? ": this process has allowUnauthenticated(true) and offered no proof, which the"
+                    + " leader asks for; give every process the same allowUnauthenticated"
+                : ": it did not accept this process's proof of the secret " + handshake.secretFile()
+                    + " (another user's leader, or one with another runDir: run every process as"
+                    + " the same user with the same runDir)")
+                + "; it said: " + truncate(String.valueOf(error.get("message")), 300)));
         return;
       }
       if (!Boolean.TRUE.equals(res.get("success"))) {
@@ -319,7 +324,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
             "the process holding " + endpoint() + " accepted this process without proving that it"
                 + " knows the owner's secret (" + handshake.secretFile() + "): a Node.js leader, a"
                 + " Java leader with allowUnauthenticated(true), or a process of another user;"
-                + " nothing was sent to it. To let Node.js peers in, set allowUnauthenticated(true)"
+                + " no call was sent to it. To let Node.js peers in, set allowUnauthenticated(true)"
                 + " on every process"));
         return;
       }

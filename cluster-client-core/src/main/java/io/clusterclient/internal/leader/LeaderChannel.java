@@ -143,8 +143,12 @@ public final class LeaderChannel implements Backend {
   public static CompletableFuture<Backend> start(
       SessionContext session, LeaderServer server, BackendEvents events) {
     LeaderChannel channel = new LeaderChannel(session, server, events);
-    if (server != null && !server.register(channel)) {
-      return CompletableFuture.completedFuture(null);
+    try {
+      if (server != null && !server.register(channel, session.handshake())) {
+        return CompletableFuture.completedFuture(null);
+      }
+    } catch (io.clusterclient.ClusterConfigurationException e) {
+      return CompletableFuture.failedFuture(e);
     }
     CompletableFuture<Backend> out = new CompletableFuture<>();
     try {

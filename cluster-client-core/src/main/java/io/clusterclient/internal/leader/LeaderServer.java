@@ -50,12 +50,17 @@ public final class LeaderServer {
   private int port;
   private String endpoint;
   private Transport transport; // set with serverChannel
-  private volatile io.clusterclient.internal.security.Handshake handshake; // set with serverChannel
+  /** The proof asked of every follower: the binding session's, fixed before anyone can connect. */
+  private final io.clusterclient.internal.security.Handshake handshake;
   private java.util.concurrent.Executor blocking; // set with serverChannel
 
-  private LeaderServer(java.util.function.Consumer<LeaderServer> onClosed, ClusterOptions options) {
+  private LeaderServer(
+      java.util.function.Consumer<LeaderServer> onClosed,
+      ClusterOptions options,
+      io.clusterclient.internal.security.Handshake handshake) {
     this.onClosed = onClosed;
     this.options = options;
+    this.handshake = handshake;
   }
 
   /**
@@ -69,7 +74,7 @@ public final class LeaderServer {
    */
   public static CompletableFuture<LeaderServer> bind(
       SessionContext session, int port, java.util.function.Consumer<LeaderServer> onClosed) {
-    LeaderServer server = new LeaderServer(onClosed, session.options());
+    LeaderServer server = new LeaderServer(onClosed, session.options(), session.handshake());
     Transport transport = session.transport();
     ServerBootstrap bootstrap =
         new ServerBootstrap()
@@ -104,7 +109,6 @@ public final class LeaderServer {
             return;
           }
           server.serverChannel = ch;
-          server.handshake = session.handshake();
           server.transport = transport;
           server.blocking = session.elections();
           server.port = transport.boundPort(ch, port);
@@ -161,7 +165,17 @@ public final class LeaderServer {
    * @param channel the channel
    * @return false when the server closed meanwhile; bind again
    */
-  boolean register(LeaderChannel channel) {
+  boolean register(LeaderChannel channel, io.clusterclient.internal.security.Handshake asked) {
+    String mine = handshake == null ? "none (allowUnauthenticated, or a Unix socket)" : handshake.secretFile();
+    String theirs = asked == null ? "none (allowUnauthenticated, or a Unix socket)" : asked.secretFile();
+    if (!mine.equals(theirs)) {
+      // One server, one rule for every follower: clients sharing a port must agree on it.
+      throw new io.clusterclient.ClusterConfigurationException(
+          "'" + channel.name() + "' cannot lead on " + endpoint + ", which this process already leads"
+              + " for other clients with another proof of the owner's secret (theirs: " + mine
+              + "; this one's: " + theirs + "): give every client on one port the same"
+              + " allowUnauthenticated and runDir, or each its own port");
+    }
     List<Parked> waiting;
     synchronized (this) {
       if (closed) {

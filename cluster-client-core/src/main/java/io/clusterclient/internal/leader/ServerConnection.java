@@ -217,12 +217,16 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
       leaderNonce = Handshake.nonce();
     }
     write(Packet.response(0, 0, ConnObject.of(ConnObject.AUTH_CHALLENGE),
-        Handshake.app("nonce", leaderNonce, "proof", handshake.leaderProof(followerNonce, leaderNonce))));
+        Handshake.app("nonce", leaderNonce, "proof",
+            handshake.leaderProof(server.port(), heldRegister.channelName(), followerNonce, leaderNonce))));
   }
 
   private void checkProof(Handshake handshake, Packet packet) {
     Object proof = Handshake.appField(packet.app(), "proof");
-    if (leaderNonce == null || !Handshake.matches(handshake.followerProof(leaderNonce, followerNonce), proof)) {
+    if (leaderNonce == null
+        || heldRegister == null
+        || !Handshake.matches(
+            handshake.followerProof(server.port(), heldRegister.channelName(), leaderNonce, followerNonce), proof)) {
       refuse(heldRegister == null ? packet.id() : heldId, heldRegister == null ? 0 : heldTimeout,
           "its proof is wrong: it knows another secret than " + handshake.secretFile()
               + " (a process of another user, or one with another runDir)");

@@ -86,8 +86,12 @@ public final class ClusterSecret {
         Files.createLink(file, tmp); // atomic, and fails if another process got there first
       } catch (FileAlreadyExistsException raced) {
         // theirs is the secret now: read below
-      } catch (UnsupportedOperationException noLinks) {
-        Files.move(tmp, file); // without hard links: not atomic against a reader, but never replaces
+      } catch (java.nio.file.FileSystemException | UnsupportedOperationException noLinks) {
+        try {
+          Files.move(tmp, file); // without hard links: a rename that never replaces
+        } catch (FileAlreadyExistsException raced) {
+          // theirs is the secret now: read below
+        }
       }
     } finally {
       Files.deleteIfExists(tmp);

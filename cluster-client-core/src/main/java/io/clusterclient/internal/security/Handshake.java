@@ -11,11 +11,12 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Mutual proof, over TCP, that two processes know the same {@link ClusterSecret}, without sending
  * it. The follower sends a fresh nonce with its {@code register_channel}; the leader answers with
- * a nonce of its own and {@code HMAC-SHA256(secret, "leader" | followerNonce | leaderNonce)}; the
- * follower checks it and answers {@code HMAC-SHA256(secret, "follower" | leaderNonce |
- * followerNonce)}. Each proof is bound to both fresh nonces and to its role, so a proof seen by a
- * stranger holding the port is worth nothing elsewhere, and a leader answering anyone's nonce
- * proves nothing a follower could reuse. Thread-safe.
+ * a nonce of its own and {@code HMAC-SHA256(secret, "leader" | port | channel | followerNonce |
+ * leaderNonce)}; the follower checks it and answers {@code HMAC-SHA256(secret, "follower" | port |
+ * channel | leaderNonce | followerNonce)}. Each proof is bound to both fresh nonces, to its role,
+ * and to the port and channel the follower meant: a leader answering anyone's nonce proves nothing
+ * a follower could reuse, and a stranger holding another port cannot relay a follower's live proof
+ * to a leader elsewhere (the port would not match). Thread-safe.
  */
 public final class Handshake {
   /** Bytes of a nonce. */
@@ -51,23 +52,27 @@ public final class Handshake {
   /**
    * The leader's proof.
    *
+   * @param port the election port
+   * @param channel the client name the follower registers to
    * @param followerNonce the follower's nonce, as base64
    * @param leaderNonce the leader's nonce, as base64
    * @return the proof, as base64
    */
-  public String leaderProof(String followerNonce, String leaderNonce) {
-    return mac(LEADER, followerNonce, leaderNonce);
+  public String leaderProof(int port, String channel, String followerNonce, String leaderNonce) {
+    return mac(LEADER, port, channel, followerNonce, leaderNonce);
   }
 
   /**
    * The follower's proof.
    *
+   * @param port the election port
+   * @param channel the client name the follower registers to
    * @param leaderNonce the leader's nonce, as base64
    * @param followerNonce the follower's nonce, as base64
    * @return the proof, as base64
    */
-  public String followerProof(String leaderNonce, String followerNonce) {
-    return mac(FOLLOWER, leaderNonce, followerNonce);
+  public String followerProof(int port, String channel, String leaderNonce, String followerNonce) {
+    return mac(FOLLOWER, port, channel, leaderNonce, followerNonce);
   }
 
   /**
@@ -151,11 +156,15 @@ public final class Handshake {
     return io.netty.buffer.Unpooled.wrappedBuffer(out.toByteArray());
   }
 
-  private String mac(byte[] role, String first, String second) {
+  private String mac(byte[] role, int port, String channel, String first, String second) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(secret.key(), "HmacSHA256"));
       mac.update(role);
+      mac.update((byte) 0);
+      mac.update(Integer.toString(port).getBytes(StandardCharsets.US_ASCII));
+      mac.update((byte) 0);
+      mac.update(channel.getBytes(StandardCharsets.UTF_8));
       mac.update((byte) 0);
       mac.update(first.getBytes(StandardCharsets.US_ASCII));
       mac.update((byte) 0);

@@ -39,7 +39,11 @@ public final class RunDirectory {
     }
     Path dir = options.runDir().orElseGet(RunDirectory::defaultRunDir).toAbsolutePath().normalize();
     prepare(dir, options.originOf("runDir"));
-    return dir;
+    try {
+      return dir.toRealPath(); // one spelling of it for every lock of this JVM
+    } catch (IOException e) {
+      throw new ClusterConfigurationException("cannot resolve the run directory " + dir + ": " + e, e);
+    }
   }
 
   /** {@code $XDG_RUNTIME_DIR/cluster-client}, else {@code <java.io.tmpdir>/cluster-client-<user>}. */
@@ -87,11 +91,14 @@ public final class RunDirectory {
                 + " your own (" + hint(origin) + ")");
       }
       Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
-      if (mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+      if (!OWNER_ONLY_DIR.containsAll(mode)) {
+        boolean writable =
+            mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE);
         throw new ClusterConfigurationException(
-            "the run directory " + dir + " is writable by others ("
-                + PosixFilePermissions.toString(mode) + "): anyone could replace its sockets; make"
-                + " it owner-only (chmod 700 " + dir + "), or choose another runDir ("
+            "the run directory " + dir + " is " + (writable ? "writable by others" : "open to others")
+                + " (" + PosixFilePermissions.toString(mode) + "): "
+                + (writable ? "anyone could replace its sockets and secret" : "others could reach its sockets")
+                + "; make it owner-only (chmod 700 " + dir + "), or choose another runDir ("
                 + hint(origin) + ")");
       }
     } catch (IOException e) {

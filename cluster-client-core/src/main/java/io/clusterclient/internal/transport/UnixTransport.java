@@ -12,7 +12,6 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.ConnectException;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
@@ -44,13 +43,15 @@ import org.slf4j.LoggerFactory;
  * Netty's NIO domain-socket channels need no native library (JDK 16+). Thread-safe.
  *
  * <p><b>Stale sockets.</b> A socket file outlives a process killed by SIGKILL. A process that
- * finds the file in use probes it: a live leader accepts the connection; a stale file refuses it,
- * and is replaced. Every bind, every replacement and every close (which deletes the file) happens
- * under a lock on {@code P.lock} beside the socket (a {@link FileLock} between processes, a {@link
- * ReentrantLock} within this JVM), held from the probe until the new socket listens, and from a
- * close until its file is gone: so two processes never both find a file stale and both lead, no
- * probe sees a socket between its bind and its listen, and no close deletes the file of a leader
- * bound after it.
+ * finds the file probes it: a live leader accepts the connection; a stale file refuses it, and is
+ * replaced. A new socket is bound under a name of its own, made owner-only, and renamed into place
+ * (atomically replacing a stale file). Every bind, replacement and delete happens under a lock on
+ * {@code P.lock} beside the socket (a {@link FileLock} between processes, a {@link ReentrantLock}
+ * within this JVM, each waited for at most 10 s), held from the probe until the new socket is in
+ * place: so two processes never both find a file stale and both lead, and no probe sees a socket
+ * that does not listen yet. A closing leader deletes the file under the lock, and only if it is
+ * still its own (same device and inode); Netty's own close deletes only the name the socket was
+ * bound to, which is gone by then, so no close can delete the socket of a leader bound after it.
  */
 public final class UnixTransport implements Transport {
   private static final Logger LOG = LoggerFactory.getLogger(UnixTransport.class);
@@ -59,6 +60,11 @@ public final class UnixTransport implements Transport {
 
   private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
   private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+  private static final long LOCK_WAIT_MILLIS = 10_000;
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+  /** The file (device and inode) a server channel's socket was renamed to. */
+  private static final io.netty.util.AttributeKey<Object> FILE_KEY =
+      io.netty.util.AttributeKey.valueOf(UnixTransport.class, "fileKey");
 
   private final Transport tcp;
   private final Path runDir;
@@ -80,7 +86,7 @@ public final class UnixTransport implements Transport {
   public static UnixTransport of(Transport tcp, ClusterOptions options) {
     Path dir = RunDirectory.prepare(options, "transport UNIX");
     String origin = options.originOf("runDir");
-    Path probe = dir.resolve("65535.sock");
+    Path probe = dir.resolve(".65535.sock.ffffffffffffffff"); // the longest name a socket is bound to
     if (probe.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH_BYTES) {
       throw new ClusterConfigurationException(
           "the run directory " + dir + " is too long for a Unix socket path (at most "
@@ -142,81 +148,133 @@ public final class UnixTransport implements Transport {
 
   @Override
   public CompletableFuture<Channel> bind(ServerBootstrap bootstrap, int port, Executor blocking) {
-    return CompletableFuture.supplyAsync(() -> bindLocked(bootstrap, socketPath(port)), blocking);
+    Path socket = socketPath(port);
+    return CompletableFuture.supplyAsync(() -> locked(socket, () -> bindOrReplace(bootstrap, socket)), blocking);
   }
 
   @Override
   public CompletableFuture<Void> close(Channel server, int port, Executor blocking) {
     Path socket = socketPath(port);
+    Runnable close =
+        () -> {
+          try {
+            locked(socket, () -> {
+              deleteIfOurs(server, socket);
+              return null;
+            });
+          } catch (RuntimeException e) {
+            LOG.debug("closing {}: its file stays, stale: {}", socket, e.toString());
+          } finally {
+            server.close().awaitUninterruptibly();
+          }
+        };
     try {
-      return closeLocked(server, socket, blocking);
+      return CompletableFuture.runAsync(close, blocking);
     } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
-      // The runtime is shutting down: close without the lock rather than not at all.
+      // The runtime is shutting down: close the socket and leave its file, stale, to the next
+      // leader (deleting it without the lock could delete the next leader's).
       CompletableFuture<Void> out = new CompletableFuture<>();
       server.close().addListener(f -> out.complete(null));
       return out;
     }
   }
 
-  private static CompletableFuture<Void> closeLocked(Channel server, Path socket, Executor blocking) {
-    return CompletableFuture.runAsync(
-        () -> {
-          ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(socket, s -> new ReentrantLock());
-          jvmLock.lock();
-          try (FileChannel lockFile = openLockFile(socket)) {
-            FileLock lock = lockFile.lock();
-            try {
-              server.close().awaitUninterruptibly(); // Netty deletes the file once it is closed
-            } finally {
-              lock.release();
-            }
-          } catch (IOException e) {
-            LOG.debug("closing {} without its lock: {}", socket, e.toString());
-            server.close().awaitUninterruptibly();
-          } finally {
-            jvmLock.unlock();
-          }
-        },
-        blocking);
+  /** Work that must not interleave with another process's on the same socket. */
+  private interface Locked<T> {
+    T run() throws IOException;
   }
 
-  private Channel bindLocked(ServerBootstrap bootstrap, Path socket) {
-    ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(socket, s -> new ReentrantLock());
-    jvmLock.lock();
+  /**
+   * Runs under the lock of a socket: this JVM's, then a {@link FileLock} on {@code P.lock} between
+   * processes, waited for at most {@link #LOCK_WAIT_MILLIS}.
+   */
+  private static <T> T locked(Path socket, Locked<T> work) {
+    ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(socket, k -> new ReentrantLock());
+    try {
+      if (!jvmLock.tryLock(LOCK_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        throw lockTimeout(socket);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClusterException("interrupted waiting for the lock of " + socket, e);
+    }
     try (FileChannel lockFile = openLockFile(socket)) {
-      FileLock lock = lockFile.lock();
+      FileLock lock = null;
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(LOCK_WAIT_MILLIS);
+      while ((lock = lockFile.tryLock()) == null) {
+        if (System.nanoTime() - deadline > 0) {
+          throw lockTimeout(socket);
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
+      }
       try {
-        return bindOrReplace(bootstrap, socket);
+        return work.run();
       } finally {
         lock.release();
       }
     } catch (IOException e) {
-      throw new ClusterException("cannot bind the Unix socket " + socket + ": " + e, e);
+      throw new ClusterException("cannot use the Unix socket " + socket + ": " + e, e);
     } finally {
       jvmLock.unlock();
     }
   }
 
-  /** Under the lock: binds, or finds a live leader, or replaces a stale file and binds. */
-  private static Channel bindOrReplace(ServerBootstrap bootstrap, Path socket) throws IOException {
-    Channel bound = tryBind(bootstrap, socket);
-    if (bound != null) {
-      return bound;
+  private static ClusterException lockTimeout(Path socket) {
+    return new ClusterException(
+        "another process has held the lock of " + socket + " for over " + LOCK_WAIT_MILLIS
+            + " ms (stopped or hung while binding or closing it): electing again later");
+  }
+
+  /**
+   * Under the lock: finds a live leader, or binds a new socket in place of none or of a stale one.
+   * The socket is bound under a name of its own, made owner-only, then renamed into place: so the
+   * place never holds a socket others could reach, never is empty while a stale file is replaced,
+   * and a close never deletes it by name (Netty's close deletes only the name it was bound to,
+   * gone by then); {@link #deleteIfOurs} deletes it, under the lock, only if it is still ours.
+   */
+  private Channel bindOrReplace(ServerBootstrap bootstrap, Path socket) throws IOException {
+    if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+      switch (probe(socket)) {
+        case LIVE:
+          return null; // a leader listens there: follow it
+        case STALE:
+          checkReplaceable(socket);
+          LOG.debug("replacing the stale socket {}", socket);
+          break;
+        case GONE:
+        default:
+          break;
+      }
     }
-    switch (probe(socket)) {
-      case LIVE:
-        return null; // a leader listens there: follow it
-      case GONE:
-        return tryBind(bootstrap, socket);
-      case STALE:
-      default:
-        checkReplaceable(socket);
-        LOG.debug("replacing the stale socket {}", socket);
-        Files.deleteIfExists(socket);
-        return tryBind(bootstrap, socket);
+    Path unique = runDir.resolve("." + socket.getFileName() + "." + Long.toHexString(RANDOM.nextLong()));
+    ChannelFuture f = bootstrap.bind(UnixDomainSocketAddress.of(unique)).awaitUninterruptibly();
+    if (!f.isSuccess()) {
+      throw new IOException("cannot bind " + unique + ": " + f.cause(), f.cause());
+    }
+    Channel channel = f.channel();
+    try {
+      Files.setPosixFilePermissions(unique, OWNER_ONLY_FILE);
+      Files.move(unique, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      channel.attr(FILE_KEY).set(fileKey(socket));
+      return channel;
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(unique);
+      channel.close();
+      throw e;
     }
   }
 
+  private static Object fileKey(Path file) throws IOException {
+    return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+  }
+
+  /** Deletes the socket's file if it is still the one this channel was bound to. */
+  private static void deleteIfOurs(Channel server, Path socket) throws IOException {
+    Object ours = server.attr(FILE_KEY).get();
+    if (ours != null && Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && ours.equals(fileKey(socket))) {
+      Files.delete(socket);
+    }
+  }
 
   private static FileChannel openLockFile(Path socket) throws IOException {
     Path lock = socket.resolveSibling(socket.getFileName().toString().replace(".sock", ".lock"));
@@ -228,19 +286,6 @@ public final class UnixTransport implements Transport {
     } catch (java.nio.file.FileAlreadyExistsException exists) {
       return FileChannel.open(lock, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
     }
-  }
-
-  /** Binds and listens, waiting for Netty on this (non-event-loop) thread; null when in use. */
-  private static Channel tryBind(ServerBootstrap bootstrap, Path socket) throws IOException {
-    ChannelFuture f = bootstrap.bind(UnixDomainSocketAddress.of(socket)).awaitUninterruptibly();
-    if (f.isSuccess()) {
-      Files.setPosixFilePermissions(socket, OWNER_ONLY_FILE);
-      return f.channel();
-    }
-    if (f.cause() instanceof BindException) {
-      return null;
-    }
-    throw new IOException(f.cause().toString(), f.cause());
   }
 
   enum Probe {

@@ -87,12 +87,19 @@ class HandshakeTest {
     assertThat(Handshake.isNonce("not a nonce")).isFalse();
     assertThat(Handshake.isNonce(42)).isFalse();
 
-    String leaderProof = mine.leaderProof(f, l);
-    assertThat(Handshake.matches(leaderProof, mine.leaderProof(f, l))).isTrue();
-    assertThat(Handshake.matches(leaderProof, theirs.leaderProof(f, l))).as("another secret").isFalse();
-    assertThat(Handshake.matches(leaderProof, mine.leaderProof(Handshake.nonce(), l))).as("another nonce").isFalse();
+    String leaderProof = mine.leaderProof(7777, "registry", f, l);
+    assertThat(Handshake.matches(leaderProof, mine.leaderProof(7777, "registry", f, l))).isTrue();
+    assertThat(Handshake.matches(leaderProof, theirs.leaderProof(7777, "registry", f, l))).as("another secret").isFalse();
+    assertThat(Handshake.matches(leaderProof, mine.leaderProof(7777, "registry", Handshake.nonce(), l)))
+        .as("another nonce").isFalse();
     // A leader answering anyone's nonce gives nothing a follower could present as its own proof.
-    assertThat(Handshake.matches(mine.followerProof(l, f), mine.leaderProof(l, f))).as("another role").isFalse();
+    assertThat(Handshake.matches(mine.followerProof(7777, "registry", l, f), mine.leaderProof(7777, "registry", l, f)))
+        .as("another role").isFalse();
+    // A stranger on another port cannot relay a follower's live proof to a leader elsewhere.
+    assertThat(Handshake.matches(mine.followerProof(7777, "registry", l, f), mine.followerProof(7778, "registry", l, f)))
+        .as("another port").isFalse();
+    assertThat(Handshake.matches(mine.followerProof(7777, "registry", l, f), mine.followerProof(7777, "other", l, f)))
+        .as("another channel").isFalse();
     assertThat(Handshake.matches(leaderProof, null)).isFalse();
   }
 }
