@@ -37,6 +37,7 @@ import java.util.function.UnaryOperator;
  *   <tr><td>transport</td><td>TCP</td><td>TCP on 127.0.0.1, or a Unix-domain socket in runDir</td></tr>
  *   <tr><td>runDir</td><td>$XDG_RUNTIME_DIR/cluster-client, else a per-user directory in java.io.tmpdir</td><td>where Unix sockets live (owner-only)</td></tr>
  *   <tr><td>allowUnauthenticated</td><td>false</td><td>over TCP, let in peers that cannot prove they know the owner's secret (Node.js)</td></tr>
+ *   <tr><td>jmx</td><td>true</td><td>register an MBean per client (ClusterClientMXBean)</td></tr>
  *   <tr><td>codecOnLeader</td><td>true</td><td>the leader's own calls go through the codec, as a follower's do</td></tr>
  * </table>
  */
@@ -62,6 +63,7 @@ public final class ClusterOptions {
   private final boolean codecOnLeader;
   private final ClusterTransport transport;
   private final boolean allowUnauthenticated;
+  private final boolean jmx;
   private final java.nio.file.Path runDir;
   private final ClusterCodec codec;
   private final Executor callbackExecutor;
@@ -113,6 +115,7 @@ public final class ClusterOptions {
     this.transport = b.transport != null ? b.transport : s.transport("transport", ClusterTransport.TCP);
     this.allowUnauthenticated =
         b.allowUnauthenticated != null ? b.allowUnauthenticated : s.bool("allowUnauthenticated", false);
+    this.jmx = b.jmx != null ? b.jmx : s.bool("jmx", true);
     String dir = b.runDir != null ? b.runDir.toString() : s.string("runDir", null);
     try {
       this.runDir = dir == null || dir.isBlank() ? null : java.nio.file.Path.of(dir);
@@ -137,7 +140,8 @@ public final class ClusterOptions {
       java.util.List.of("name", "port", "leader", "singleMode", "maxWaitTime", "connectTimeout",
           "responseTimeout", "heartbeatInterval", "checkHeartbeat", "broadcast", "subscribeTimeout",
           "maxFrameLength", "maxRememberedPublishes", "handoverTimeout", "closeOnShutdown",
-          "codecOnLeader", "transport", "allowUnauthenticated", "runDir", "codec", "callbackExecutor");
+          "codecOnLeader", "transport", "allowUnauthenticated", "jmx", "runDir", "codec",
+          "callbackExecutor");
 
   /**
    * Where an option's value came from, for messages that tell how to change it.
@@ -198,6 +202,7 @@ public final class ClusterOptions {
     b.codecOnLeader = codecOnLeader;
     b.transport = transport;
     b.allowUnauthenticated = allowUnauthenticated;
+    b.jmx = jmx;
     b.runDir = runDir;
     b.codec = codec;
     b.callbackExecutor = callbackExecutor;
@@ -367,6 +372,15 @@ public final class ClusterOptions {
   }
 
   /**
+   * Whether each client registers a {@link ClusterClientMXBean} with the platform MBean server.
+   *
+   * @return true (the default) when it does
+   */
+  public boolean jmx() {
+    return jmx;
+  }
+
+  /**
    * Whether, over TCP, peers that cannot prove they know the owner's secret are let in.
    *
    * @return false (the default) when every peer must prove it
@@ -416,7 +430,7 @@ public final class ClusterOptions {
         + ", maxRememberedPublishes=" + maxRememberedPublishes
         + ", handoverTimeout=" + handoverTimeout + ", closeOnShutdown=" + closeOnShutdown
         + ", codecOnLeader=" + codecOnLeader + ", transport=" + transport
-        + ", allowUnauthenticated=" + allowUnauthenticated
+        + ", allowUnauthenticated=" + allowUnauthenticated + ", jmx=" + jmx
         + (runDir == null ? "" : ", runDir=" + runDir) + "}";
   }
 
@@ -454,6 +468,7 @@ public final class ClusterOptions {
     private Boolean codecOnLeader;
     private ClusterTransport transport;
     private Boolean allowUnauthenticated;
+    private Boolean jmx;
     private java.nio.file.Path runDir;
     private ClusterCodec codec;
     private Executor callbackExecutor;
@@ -483,6 +498,7 @@ public final class ClusterOptions {
         case "codecOnLeader" -> codecOnLeader != null;
         case "transport" -> transport != null;
         case "allowUnauthenticated" -> allowUnauthenticated != null;
+        case "jmx" -> jmx != null;
         case "runDir" -> runDir != null;
         case "codec" -> codec != null;
         case "callbackExecutor" -> callbackExecutor != null;
@@ -727,6 +743,20 @@ public final class ClusterOptions {
     public Builder transport(ClusterTransport transport) {
       this.transport = Objects.requireNonNull(transport, "transport");
       inherited.remove("transport");
+      return this;
+    }
+
+    /**
+     * Whether each client registers a {@link ClusterClientMXBean} with the platform MBean server
+     * (as {@code io.clusterclient:type=ClusterClient,runtime=...,name=...,port=...}); {@code
+     * clusterclient.jmx} / {@code CLUSTER_CLIENT_JMX}, true by default.
+     *
+     * @param jmx false to register none
+     * @return this builder
+     */
+    public Builder jmx(boolean jmx) {
+      this.jmx = jmx;
+      inherited.remove("jmx");
       return this;
     }
 

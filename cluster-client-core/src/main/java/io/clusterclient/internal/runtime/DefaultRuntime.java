@@ -85,6 +85,11 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
   }
 
   @Override
+  public String runtimeName() {
+    return name;
+  }
+
+  @Override
   public String name() {
     return name;
   }

@@ -152,6 +152,11 @@ public final class SessionMachine implements SessionContext {
     /** @return the loop for a new session */
     EventLoop nextLoop();
 
+    /** @return the runtime's name, which tells apart its clients from other runtimes' (JMX) */
+    default String runtimeName() {
+      return "runtime";
+    }
+
     /** @return the sockets */
     Transport transport();
 
@@ -459,6 +464,12 @@ public final class SessionMachine implements SessionContext {
     this.elector = host.electorFor(this);
     if (options.closeOnShutdown()) {
       installShutdownHook();
+    }
+    if (options.jmx()) {
+      ClusterClientJmx bean = ClusterClientJmx.register(this, host.runtimeName());
+      if (bean != null) {
+        closed.whenComplete((x, e) -> bean.unregister());
+      }
     }
     loop.execute(
         () -> {
