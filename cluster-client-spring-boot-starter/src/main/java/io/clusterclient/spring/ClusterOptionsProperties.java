@@ -87,6 +87,9 @@ public class ClusterOptionsProperties {
    */
   private Boolean allowUnauthenticated;
 
+  /** Register a ClusterClientMXBean per client with the platform MBean server. Default: true. */
+  private Boolean jmx;
+
   /** Creates options with nothing set. */
   public ClusterOptionsProperties() {}
 
@@ -162,6 +165,9 @@ public class ClusterOptionsProperties {
     }
     if (runDir != null) {
       out.add(new Setting(prefix + ".run-dir", b -> b.runDir(runDir)));
+    }
+    if (jmx != null) {
+      out.add(new Setting(prefix + ".jmx", b -> b.jmx(jmx)));
     }
     if (allowUnauthenticated != null) {
       out.add(new Setting(prefix + ".allow-unauthenticated", b -> b.allowUnauthenticated(allowUnauthenticated)));
@@ -494,5 +500,23 @@ public class ClusterOptionsProperties {
    */
   public void setAllowUnauthenticated(Boolean allowUnauthenticated) {
     this.allowUnauthenticated = allowUnauthenticated;
+  }
+
+  /**
+   * Whether an MBean is registered per client.
+   *
+   * @return the value, or null when unset
+   */
+  public Boolean getJmx() {
+    return jmx;
+  }
+
+  /**
+   * Sets whether an MBean is registered per client.
+   *
+   * @param jmx false to register none
+   */
+  public void setJmx(Boolean jmx) {
+    this.jmx = jmx;
   }
 }
