@@ -214,6 +214,20 @@ class LeaderFollowerParityTest {
         .create(() -> real);
   }
 
+  /** A single-mode client on a runtime of its own, ready. */
+  private <T> T single(Class<T> type, String name, boolean codecOnLeader, RealClientFactory<T> factory)
+      throws Exception {
+    ClusterRuntime runtime = ClusterRuntime.builder().name(name).build();
+    runtimes.add(runtime);
+    T client =
+        ClusterClient.of(type)
+            .runtime(runtime)
+            .options(ClusterOptions.builder().name(name).singleMode(true).codecOnLeader(codecOnLeader).build())
+            .create(factory);
+    ClusterClient.handle(client).ready().get(20, TimeUnit.SECONDS);
+    return client;
+  }
+
   @AfterEach
   void closeRuntimes() {
     runtimes.forEach(ClusterRuntime::close);
@@ -344,14 +358,7 @@ class LeaderFollowerParityTest {
 
   @Test
   void withoutCodecOnLeaderTheLeadersCallsSkipTheCopies() throws Exception {
-    ClusterRuntime runtime = ClusterRuntime.builder().name("single").build();
-    runtimes.add(runtime);
-    Shapes single =
-        ClusterClient.of(Shapes.class)
-            .runtime(runtime)
-            .options(ClusterOptions.builder().name("fast").singleMode(true).codecOnLeader(false).build())
-            .create(() -> real);
-    ClusterClient.handle(single).ready().get(20, TimeUnit.SECONDS);
+    Shapes single = single(Shapes.class, "fast", false, () -> real);
     assertThat(single.items()).isSameAs(real.items);
     assertThat(single.echo(5L)).isEqualTo(5L);
     assertThatThrownBy(() -> single.failUnchecked("raw")).isExactlyInstanceOf(IllegalStateException.class);
@@ -359,14 +366,7 @@ class LeaderFollowerParityTest {
 
   @Test
   void singleModeBehavesAsAFollowerToo() throws Exception {
-    ClusterRuntime runtime = ClusterRuntime.builder().name("single").build();
-    runtimes.add(runtime);
-    Shapes single =
-        ClusterClient.of(Shapes.class)
-            .runtime(runtime)
-            .options(ClusterOptions.builder().name("single").singleMode(true).build())
-            .create(() -> real);
-    ClusterClient.handle(single).ready().get(20, TimeUnit.SECONDS);
+    Shapes single = single(Shapes.class, "single", true, () -> real);
     assertThat(outcome(single, s -> s.echo(5L))).isEqualTo(outcome(follower, s -> s.echo(5L)));
     assertThat(outcome(single, s -> s.describe(new NoGetters())))
         .isEqualTo(outcome(follower, s -> s.describe(new NoGetters())));
@@ -447,14 +447,7 @@ class LeaderFollowerParityTest {
 
   @Test
   void typesAreNotCheckedWhereNoValueEverTravels() throws Exception {
-    ClusterRuntime runtime = ClusterRuntime.builder().name("runner").build();
-    runtimes.add(runtime);
-    Runner runner =
-        ClusterClient.of(Runner.class)
-            .runtime(runtime)
-            .options(ClusterOptions.builder().singleMode(true).codecOnLeader(false).build())
-            .create(() -> Runnable::run);
-    ClusterClient.handle(runner).ready().get(20, TimeUnit.SECONDS);
+    Runner runner = single(Runner.class, "runner", false, () -> Runnable::run);
     java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
     runner.run(() -> ran.set(true));
     assertThat(ran).isTrue();
