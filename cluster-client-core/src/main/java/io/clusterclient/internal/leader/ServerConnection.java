@@ -141,12 +141,15 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
     }
   }
 
-  /** Counts a call that expects an answer, on a Node.js follower's connection. */
+  /**
+   * Counts a call that expects an answer: the follower's calls in flight, and for a Node.js
+   * follower of a leader that hands over, when its connection may close.
+   */
   void callRead() {
-    unanswered.incrementAndGet(); // every follower's: its calls in flight; a Node.js one's: also when to close
+    unanswered.incrementAndGet();
   }
 
-  /** Counts an answer written (or given up), on a Node.js follower's connection. */
+  /** Counts an answer written (or given up). */
   void callAnswered() {
     if (unanswered.decrementAndGet() == 0 && !binary && draining) {
       closeIfIdle();
