@@ -55,4 +55,19 @@ public interface ClusterClientMXBean {
 
   /** @return elections this process took part in */
   long getElections();
+
+  /** @return calls made in this process and not yet ended */
+  long getCallsInFlight();
+
+  /** @return failed calls by kind, one {@code kind=count} line each */
+  String[] getFailedByKind();
+
+  /** @return latency by method: one {@code Type.method(Param) count=N p50=Nus p99=Nus max=Nus} line each */
+  String[] getLatency();
+
+  /** @return how many times the leader was lost and this process led or followed again */
+  long getFailovers();
+
+  /** @return the longest failover gap in milliseconds; -1 when none */
+  long getMaxFailoverGapMillis();
 }

@@ -69,6 +69,10 @@ class JmxTest {
     assertThat(onFollower.getFollowerCount()).isZero();
     assertThat(onFollower.getCallsSucceeded()).isEqualTo(1);
     assertThat(onFollower.getElections()).isPositive();
+    assertThat(onFollower.getLatency()).singleElement().asString().startsWith("Echo.echo(String) count=1 p50=");
+    assertThat(onFollower.getCallsInFlight()).isZero();
+    assertThat(onFollower.getFailedByKind()).isEmpty();
+    assertThat(onFollower.getMaxFailoverGapMillis()).isEqualTo(-1);
 
     ClusterClient.handle(follower).close();
     await().atMost(Duration.ofSeconds(20)).until(() -> !server.isRegistered(name("jmx-b", port)));

@@ -152,4 +152,34 @@ final class ClusterClientJmx implements ClusterClientMXBean {
   public long getElections() {
     return metrics().elections();
   }
+
+  @Override
+  public long getCallsInFlight() {
+    return metrics().inFlight();
+  }
+
+  @Override
+  public String[] getFailedByKind() {
+    return metrics().failedByKind().entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue())
+        .toArray(String[]::new);
+  }
+
+  @Override
+  public String[] getLatency() {
+    return metrics().latency().entrySet().stream()
+        .map(e -> e.getKey() + " count=" + e.getValue().count() + " p50=" + e.getValue().p50Micros()
+            + "us p99=" + e.getValue().p99Micros() + "us max=" + e.getValue().maxMicros() + "us")
+        .toArray(String[]::new);
+  }
+
+  @Override
+  public long getFailovers() {
+    return metrics().failovers();
+  }
+
+  @Override
+  public long getMaxFailoverGapMillis() {
+    return metrics().maxFailoverGap().map(java.time.Duration::toMillis).orElse(-1L);
+  }
 }

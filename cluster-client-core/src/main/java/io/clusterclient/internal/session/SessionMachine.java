@@ -217,6 +217,9 @@ public final class SessionMachine implements SessionContext {
   private final Subscriptions subscriptions;
   private final CopyOnWriteArrayList<ListenerRegistration> listeners = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
+  private final Meters meters = new Meters();
+  /** When the live leader was lost ({@code loop.nanoTime()}); 0 when none is being replaced. Loop only. */
+  private long lostAtNanos;
   private final AtomicLong succeeded = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong retried = new AtomicLong();
@@ -641,6 +644,10 @@ public final class SessionMachine implements SessionContext {
     CompletableFuture<Backend> gate = view.gate();
     view = new View(phase, e, b, CompletableFuture.completedFuture(b), null, new CompletableFuture<>());
     retryDelayMillis = FIRST_RETRY_MILLIS;
+    if (lostAtNanos != 0) {
+      meters.failover(loop.nanoTime() - lostAtNanos);
+      lostAtNanos = 0;
+    }
     LOG.info("[cluster-client:{}] {} ({})", name(), phase.role, b.describe());
     fireRole(phase.role);
     gate.complete(b);
@@ -694,6 +701,7 @@ public final class SessionMachine implements SessionContext {
       lostEarly = e; // before its own result: that result is lost on arrival
       return;
     }
+    lostAtNanos = loop.nanoTime();
     LOG.warn(
         "[cluster-client:{}] lost {}: {}; electing a new leader",
         name(),
@@ -845,8 +853,9 @@ public final class SessionMachine implements SessionContext {
 
   Object invoke(MethodInfo info, Object[] args) throws Throwable {
     long deadline = loop.nanoTime() + options.responseTimeout().toNanos();
+    long start = meters.start();
     if (info.returnKind().isAsync()) {
-      return invokeAsync(info, args, deadline, info.isIdempotent());
+      return invokeAsync(info, args, deadline, info.isIdempotent(), start);
     }
     try {
       Object result;
@@ -864,15 +873,17 @@ public final class SessionMachine implements SessionContext {
         result = awaitLive(info, deadline).backend().invokeSync(info, args, deadline);
       }
       succeeded.incrementAndGet();
+      meters.end(info, start, null);
       return result;
     } catch (Throwable t) {
       failed.incrementAndGet();
+      meters.end(info, start, t);
       throw t;
     }
   }
 
   private CompletableFuture<Object> invokeAsync(
-      MethodInfo info, Object[] args, long deadline, boolean retry) {
+      MethodInfo info, Object[] args, long deadline, boolean retry, long start) {
     CallbackFuture<Object> out = new CallbackFuture<>(callbackExecutor);
     View[] used = new View[1];
     CompletableFuture<Object> first = invokeAsyncOnce(info, args, deadline, used);
@@ -891,11 +902,11 @@ public final class SessionMachine implements SessionContext {
                 (x, y) -> {
                   CompletableFuture<Object> again = invokeAsyncOnce(info, args, deadline, new View[1]);
                   out.helpWith(d -> help(again, d));
-                  whenDone(again, (v2, e2) -> settle(out, v2, e2));
+                  whenDone(again, (v2, e2) -> settle(out, v2, e2, info, start));
                 },
                 callbackExecutor);
           } else {
-            settle(out, v, e);
+            settle(out, v, e, info, start);
           }
         });
     return out;
@@ -921,12 +932,16 @@ public final class SessionMachine implements SessionContext {
     }
   }
 
-  private void settle(CompletableFuture<Object> out, Object value, Throwable error) {
+  private void settle(
+      CompletableFuture<Object> out, Object value, Throwable error, MethodInfo info, long start) {
     if (error != null) {
       failed.incrementAndGet();
-      out.completeExceptionally(RemoteErrors.unwrap(error));
+      Throwable cause = RemoteErrors.unwrap(error);
+      meters.end(info, start, cause);
+      out.completeExceptionally(cause);
     } else {
       succeeded.incrementAndGet();
+      meters.end(info, start, null);
       out.complete(value);
     }
   }
@@ -1152,7 +1167,7 @@ public final class SessionMachine implements SessionContext {
   }
 
   ClusterMetrics metrics() {
-    return new ClusterMetrics(succeeded.get(), failed.get(), retried.get(), elections.get());
+    return meters.snapshot(succeeded.get(), failed.get(), retried.get(), elections.get());
   }
 
   // ---- listeners ----

@@ -1,0 +1,138 @@
+package io.clusterclient.internal.session;
+
+import io.clusterclient.ClusterClosedException;
+import io.clusterclient.ClusterCodecException;
+import io.clusterclient.ClusterMetrics;
+import io.clusterclient.ClusterSecurityException;
+import io.clusterclient.ClusterTimeoutException;
+import io.clusterclient.LeaderLostException;
+import io.clusterclient.LeaderUnresponsiveException;
+import io.clusterclient.MessageTooLargeException;
+import io.clusterclient.RemoteInvocationException;
+import io.clusterclient.internal.proxy.MethodInfo;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * The meters of one session: call latency per delegated method (HdrHistogram {@link Recorder}s,
+ * lock-free on the calling threads, folded into cumulative histograms only when a snapshot is
+ * asked for), calls in flight, failures by kind, and failover gaps. Thread-safe.
+ */
+final class Meters {
+  /** Up to an hour, three significant digits: a few tens of KiB per method. */
+  private static final long MAX_NANOS = TimeUnit.HOURS.toNanos(1);
+
+  private final Map<MethodInfo, MethodLatency> latency = new ConcurrentHashMap<>();
+  private final AtomicLong inFlight = new AtomicLong();
+  private final Map<String, LongAdder> failedByKind = new ConcurrentHashMap<>();
+  private final AtomicLong failovers = new AtomicLong();
+  private volatile long lastGapNanos = -1;
+  private final AtomicLong maxGapNanos = new AtomicLong(-1);
+
+  private static final class MethodLatency {
+    final Recorder recorder = new Recorder(MAX_NANOS, 3);
+    final Histogram total = new Histogram(MAX_NANOS, 3); // guarded by itself
+    Histogram interval; // guarded by total
+  }
+
+  /**
+   * A call starts.
+   *
+   * @return its start, for {@link #end}
+   */
+  long start() {
+    inFlight.incrementAndGet();
+    return System.nanoTime();
+  }
+
+  /**
+   * A call ends.
+   *
+   * @param info the method
+   * @param start what {@link #start} returned
+   * @param error its failure, or null
+   */
+  void end(MethodInfo info, long start, Throwable error) {
+    long elapsed = System.nanoTime() - start;
+    inFlight.decrementAndGet();
+    latency.computeIfAbsent(info, i -> new MethodLatency()).recorder.recordValue(Math.min(Math.max(elapsed, 0), MAX_NANOS));
+    if (error != null) {
+      failedByKind.computeIfAbsent(kindOf(error), k -> new LongAdder()).increment();
+    }
+  }
+
+  private static String kindOf(Throwable t) {
+    if (t instanceof ClusterTimeoutException) {
+      return "timeout";
+    }
+    if (t instanceof LeaderLostException) {
+      return "leaderLost";
+    }
+    if (t instanceof LeaderUnresponsiveException) {
+      return "unresponsive";
+    }
+    if (t instanceof ClusterCodecException) {
+      return "codec";
+    }
+    if (t instanceof MessageTooLargeException) {
+      return "tooLarge";
+    }
+    if (t instanceof ClusterClosedException) {
+      return "closed";
+    }
+    if (t instanceof ClusterSecurityException) {
+      return "security";
+    }
+    if (t instanceof RemoteInvocationException || !(t instanceof io.clusterclient.ClusterException)) {
+      return "remote"; // the real client threw (a declared exception is rethrown as itself)
+    }
+    return "other";
+  }
+
+  /**
+   * The leader was lost and, {@code gapNanos} later, this process leads or follows again.
+   *
+   * @param gapNanos the gap
+   */
+  void failover(long gapNanos) {
+    failovers.incrementAndGet();
+    lastGapNanos = gapNanos;
+    maxGapNanos.accumulateAndGet(gapNanos, Math::max);
+  }
+
+  ClusterMetrics snapshot(long succeeded, long failed, long retried, long elections) {
+    Map<String, ClusterMetrics.Latency> byMethod = new TreeMap<>();
+    for (Map.Entry<MethodInfo, MethodLatency> e : latency.entrySet()) {
+      MethodLatency m = e.getValue();
+      synchronized (m.total) {
+        m.interval = m.recorder.getIntervalHistogram(m.interval);
+        m.total.add(m.interval);
+        byMethod.put(
+            e.getKey().description(),
+            new ClusterMetrics.Latency(
+                m.total.getTotalCount(),
+                micros(m.total.getValueAtPercentile(50)),
+                micros(m.total.getValueAtPercentile(99)),
+                micros(m.total.getMaxValue())));
+      }
+    }
+    Map<String, Long> kinds = new TreeMap<>();
+    failedByKind.forEach((k, v) -> kinds.put(k, v.sum()));
+    long last = lastGapNanos;
+    long max = maxGapNanos.get();
+    return new ClusterMetrics(
+        succeeded, failed, retried, elections, Math.max(0, inFlight.get()), kinds, byMethod,
+        failovers.get(), last < 0 ? null : Duration.ofNanos(last), max < 0 ? null : Duration.ofNanos(max));
+  }
+
+  private static long micros(long nanos) {
+    return TimeUnit.NANOSECONDS.toMicros(nanos);
+  }
+}
