@@ -30,7 +30,7 @@ final class Meters {
   private static final long MAX_NANOS = TimeUnit.HOURS.toNanos(1);
 
   private final Map<MethodInfo, MethodLatency> latency = new ConcurrentHashMap<>();
-  private final AtomicLong inFlight = new AtomicLong();
+  private final LongAdder inFlight = new LongAdder(); // an adder: callers of many threads, no contention
   private final Map<String, LongAdder> failedByKind = new ConcurrentHashMap<>();
   private final AtomicLong failovers = new AtomicLong();
   private volatile long lastGapNanos = -1;
@@ -48,7 +48,7 @@ final class Meters {
    * @return its start, for {@link #end}
    */
   long start() {
-    inFlight.incrementAndGet();
+    inFlight.increment();
     return System.nanoTime();
   }
 
@@ -61,7 +61,7 @@ final class Meters {
    */
   void end(MethodInfo info, long start, Throwable error) {
     long elapsed = System.nanoTime() - start;
-    inFlight.decrementAndGet();
+    inFlight.decrement();
     latency.computeIfAbsent(info, i -> new MethodLatency()).recorder.recordValue(Math.min(Math.max(elapsed, 0), MAX_NANOS));
     if (error != null) {
       failedByKind.computeIfAbsent(kindOf(error), k -> new LongAdder()).increment();
@@ -128,7 +128,7 @@ final class Meters {
     long last = lastGapNanos;
     long max = maxGapNanos.get();
     return new ClusterMetrics(
-        succeeded, failed, retried, elections, Math.max(0, inFlight.get()), kinds, byMethod,
+        succeeded, failed, retried, elections, Math.max(0, inFlight.sum()), kinds, byMethod,
         failovers.get(), last < 0 ? null : Duration.ofNanos(last), max < 0 ? null : Duration.ofNanos(max));
   }
 
