@@ -238,8 +238,9 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
    * or gives up on a holder of the port that is not one of the owner's processes.
    */
   private void onChallenge(Packet packet) {
-    Object leaderNonce = Handshake.appField(packet.app(), "nonce");
-    Object proof = Handshake.appField(packet.app(), "proof");
+    Map<?, ?> challenge = Handshake.appObject(packet.app());
+    Object leaderNonce = challenge.get("nonce");
+    Object proof = challenge.get("proof");
     if (!Handshake.isNonce(leaderNonce)
         || !Handshake.matches(handshake.leaderProof(session.port(), session.name(), nonce, (String) leaderNonce), proof)) {
       CompletableFuture<Backend> out = registering;
@@ -563,7 +564,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
           "cannot encode the arguments of " + info.description() + ": " + e.getMessage(), e);
     }
     try {
-      FrameLimit.check("the arguments of " + info.description(), invokeConn(info), app.readableBytes(),
+      FrameLimit.check("the arguments of ", info.description(), () -> invokeConn(info), app.readableBytes(),
           options.maxFrameLength());
     } catch (MessageTooLargeException e) {
       app.release();

@@ -222,7 +222,7 @@ public final class LeaderChannel implements Backend {
           }) {
         Class.forName(name, true, loader);
       }
-      Map<String, Object> body = new LinkedHashMap<>(Map.of("success", true, "pid", PID, "since", 0L, "binary", true));
+      Map<String, Object> body = registerAnswer(null, true, java.time.Instant.EPOCH);
       session.codec().encode(body, Map.class, java.io.OutputStream.nullOutputStream());
     } catch (Exception | LinkageError e) {
       LOG.debug("[cluster-client:{}] warming up the leader's code failed", session.name(), e);
@@ -231,16 +231,14 @@ public final class LeaderChannel implements Backend {
   }
 
   /** The body of {@code register_channel_res}. */
-  private Map<String, Object> registerAnswer(Throwable err, boolean binary) {
+  private static Map<String, Object> registerAnswer(Throwable err, boolean binary, java.time.Instant since) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("success", err == null);
     if (err != null) {
       body.put("error", RemoteErrors.encode(err));
     } else {
       body.put("pid", PID);
-      if (since != null) {
-        body.put("since", since.toEpochMilli()); // Java-only: when this leader started leading
-      }
+      body.put("since", since.toEpochMilli()); // Java-only: when this leader started leading
       if (binary) {
         body.put("binary", true); // Java-only: byte[] values travel raw on this connection
       }
@@ -427,7 +425,7 @@ public final class LeaderChannel implements Backend {
     }
     realClient.whenComplete(
         (real, err) -> {
-          ByteBuf app = encode(connection, registerAnswer(err, connection.binary()), Map.class);
+          ByteBuf app = encode(connection, registerAnswer(err, connection.binary(), since), Map.class);
           if (app == null) {
             connection.drop("cannot encode register_channel_res");
             return;
@@ -599,7 +597,7 @@ public final class LeaderChannel implements Backend {
       return;
     }
     try {
-      FrameLimit.check("the value pushed for " + topic.reg, ConnObject.subscribeResult(topic.key),
+      FrameLimit.check("the value pushed for ", topic.reg, () -> ConnObject.subscribeResult(topic.key),
           bytes.length, maxFrameLength);
     } catch (MessageTooLargeException e) {
       events.error(e); // no process gets it, this one neither: as if the value had not come
@@ -806,7 +804,7 @@ public final class LeaderChannel implements Backend {
       return;
     }
     try {
-      FrameLimit.check("the result of " + info.description(), RESULT_OK, app.readableBytes(), maxFrameLength);
+      FrameLimit.check("the result of ", info.description(), () -> RESULT_OK, app.readableBytes(), maxFrameLength);
     } catch (MessageTooLargeException e) {
       app.release();
       replyError(connection, id, timeout, false, info, info.name(), e);

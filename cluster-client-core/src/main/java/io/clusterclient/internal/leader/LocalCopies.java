@@ -89,7 +89,7 @@ final class LocalCopies {
       copy[i] = value == null ? RealClients.defaultValue(classes[i]) : value;
     }
     // A follower's arguments travel in one packet, each with a 4-byte length.
-    FrameLimit.check("the arguments of " + info.description(), () -> callOf(info), size[0] + 4L * args.length,
+    FrameLimit.check("the arguments of ", info.description(), () -> callOf(info), size[0] + 4L * args.length,
         maxFrameLength);
     return copy;
   }
@@ -121,7 +121,7 @@ final class LocalCopies {
           f.getCause());
     }
     try {
-      FrameLimit.check("the result of " + info.description(), () -> RESULT, size[0], maxFrameLength);
+      FrameLimit.check("the result of ", info.description(), () -> RESULT, size[0], maxFrameLength);
     } catch (MessageTooLargeException e) {
       throw new MessageTooLargeException(info.description() + " failed on " + where + ": " + e.getMessage());
     }

@@ -202,8 +202,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
    * proof comes; refuses one that offers no proof (a Node.js peer, or a process that does not know
    * the owner's secret).
    */
-  private void challenge(Handshake handshake, Packet packet) {
-    Object nonce = Handshake.appField(packet.app(), "nonce");
+  private void challenge(Handshake handshake, Packet packet, Object nonce) {
     if (!Handshake.isNonce(nonce)) {
       refuse(packet.id(), packet.timeout(),
           "it offered no proof that it knows the owner's secret (" + handshake.secretFile() + "):"
@@ -225,7 +224,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
   }
 
   private void checkProof(Handshake handshake, Packet packet) {
-    Object proof = Handshake.appField(packet.app(), "proof");
+    Object proof = Handshake.appObject(packet.app()).get("proof");
     if (leaderNonce == null
         || heldRegister == null
         || !Handshake.matches(
@@ -309,7 +308,8 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
     String type = packet.conn().type();
     if (ConnObject.REGISTER_CHANNEL.equals(type) && !packet.isResponse()) {
       binary = Boolean.TRUE.equals(packet.conn().binary());
-      if (Handshake.appField(packet.app(), "pid") instanceof Number n) {
+      java.util.Map<?, ?> offered = Handshake.appObject(packet.app());
+      if (offered.get("pid") instanceof Number n) {
         pid = n.longValue(); // Java-only: who this follower is, for followers()
       }
       if (bound != null && !bound.name().equals(packet.conn().channelName())) {
@@ -319,7 +319,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
       }
       Handshake handshake = server.handshake();
       if (handshake != null && !authenticated) {
-        challenge(handshake, packet);
+        challenge(handshake, packet, offered.get("nonce"));
         return;
       }
       server.route(this, packet);

@@ -106,23 +106,22 @@ public final class Handshake {
   }
 
   /**
-   * Reads one string field of a JSON object in an application object; never throws.
+   * Reads the JSON object of a handshake's application object; never throws.
    *
    * @param app the application object's bytes (indices unchanged)
-   * @param field the field
-   * @return its value, or null when absent or not readable
+   * @return its fields; empty when absent, too large or not a JSON object
    */
-  public static Object appField(io.netty.buffer.ByteBuf app, String field) {
+  public static java.util.Map<?, ?> appObject(io.netty.buffer.ByteBuf app) {
     if (app == null || !app.isReadable() || app.readableBytes() > 4096) {
-      return null; // a handshake object is small
+      return java.util.Map.of(); // a handshake object is small
     }
     try {
       Object body =
           io.clusterclient.internal.codec.JsonCodec.shared()
               .decode(new io.netty.buffer.ByteBufInputStream(app.duplicate()), java.util.Map.class);
-      return body instanceof java.util.Map ? ((java.util.Map<?, ?>) body).get(field) : null;
+      return body instanceof java.util.Map ? (java.util.Map<?, ?>) body : java.util.Map.of();
     } catch (java.io.IOException | RuntimeException e) {
-      return null;
+      return java.util.Map.of();
     }
   }
 

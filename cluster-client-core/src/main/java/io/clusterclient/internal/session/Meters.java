@@ -21,7 +21,7 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * The meters of one session: call latency per delegated method (HdrHistogram {@link Recorder}s,
+ * The meters of one session: calls that succeeded and failed, call latency per delegated method (HdrHistogram {@link Recorder}s,
  * lock-free on the calling threads, folded into cumulative histograms only when a snapshot is
  * asked for), calls in flight, failures by kind, and failover gaps. Thread-safe.
  */
@@ -31,6 +31,8 @@ final class Meters {
 
   private final Map<MethodInfo, MethodLatency> latency = new ConcurrentHashMap<>();
   private final LongAdder inFlight = new LongAdder(); // an adder: callers of many threads, no contention
+  private final LongAdder succeeded = new LongAdder();
+  private final LongAdder failed = new LongAdder();
   private final Map<String, LongAdder> failedByKind = new ConcurrentHashMap<>();
   private final AtomicLong failovers = new AtomicLong();
   private volatile long lastGapNanos = -1;
@@ -63,37 +65,34 @@ final class Meters {
     long elapsed = System.nanoTime() - start;
     inFlight.decrement();
     latency.computeIfAbsent(info, i -> new MethodLatency()).recorder.recordValue(Math.min(Math.max(elapsed, 0), MAX_NANOS));
-    if (error != null) {
+    if (error == null) {
+      succeeded.increment();
+    } else {
+      failed.increment();
       failedByKind.computeIfAbsent(kindOf(error), k -> new LongAdder()).increment();
     }
   }
 
+  /** Failure kinds, the first whose type matches wins. */
+  private static final java.util.List<Map.Entry<Class<? extends Throwable>, String>> KINDS =
+      java.util.List.of(
+          Map.entry(ClusterTimeoutException.class, "timeout"),
+          Map.entry(LeaderLostException.class, "leaderLost"),
+          Map.entry(LeaderUnresponsiveException.class, "unresponsive"),
+          Map.entry(ClusterCodecException.class, "codec"),
+          Map.entry(MessageTooLargeException.class, "tooLarge"),
+          Map.entry(ClusterClosedException.class, "closed"),
+          Map.entry(ClusterSecurityException.class, "security"),
+          Map.entry(RemoteInvocationException.class, "remote"));
+
   private static String kindOf(Throwable t) {
-    if (t instanceof ClusterTimeoutException) {
-      return "timeout";
+    for (Map.Entry<Class<? extends Throwable>, String> kind : KINDS) {
+      if (kind.getKey().isInstance(t)) {
+        return kind.getValue();
+      }
     }
-    if (t instanceof LeaderLostException) {
-      return "leaderLost";
-    }
-    if (t instanceof LeaderUnresponsiveException) {
-      return "unresponsive";
-    }
-    if (t instanceof ClusterCodecException) {
-      return "codec";
-    }
-    if (t instanceof MessageTooLargeException) {
-      return "tooLarge";
-    }
-    if (t instanceof ClusterClosedException) {
-      return "closed";
-    }
-    if (t instanceof ClusterSecurityException) {
-      return "security";
-    }
-    if (t instanceof RemoteInvocationException || !(t instanceof io.clusterclient.ClusterException)) {
-      return "remote"; // the real client threw (a declared exception is rethrown as itself)
-    }
-    return "other";
+    // Not the library's: the real client threw it (a declared exception is rethrown as itself).
+    return t instanceof io.clusterclient.ClusterException ? "other" : "remote";
   }
 
   /**
@@ -107,7 +106,7 @@ final class Meters {
     maxGapNanos.accumulateAndGet(gapNanos, Math::max);
   }
 
-  ClusterMetrics snapshot(long succeeded, long failed, long retried, long elections) {
+  ClusterMetrics snapshot(long retried, long elections) {
     Map<String, ClusterMetrics.Latency> byMethod = new TreeMap<>();
     for (Map.Entry<MethodInfo, MethodLatency> e : latency.entrySet()) {
       MethodLatency m = e.getValue();
@@ -128,7 +127,7 @@ final class Meters {
     long last = lastGapNanos;
     long max = maxGapNanos.get();
     return new ClusterMetrics(
-        succeeded, failed, retried, elections, Math.max(0, inFlight.sum()), kinds, byMethod,
+        succeeded.sum(), failed.sum(), retried, elections, Math.max(0, inFlight.sum()), kinds, byMethod,
         failovers.get(), last < 0 ? null : Duration.ofNanos(last), max < 0 ? null : Duration.ofNanos(max));
   }
 

@@ -43,8 +43,9 @@ public record Published(String key, MethodInfo info, Object[] args, byte[] json,
     Object[] copy = args.clone();
     byte[] json = encodeArgs(info, copy, codec, false);
     FrameLimit.check(
-        "the arguments of " + info.description(),
-        ConnObject.invoke(info.name(), info.parameterCount(), info.isOneway(), info.sig()),
+        "the arguments of ",
+        info.description(),
+        () -> ConnObject.invoke(info.name(), info.parameterCount(), info.isOneway(), info.sig()),
         json.length,
         maxFrameLength);
     boolean rawBytes = false;

@@ -220,8 +220,6 @@ public final class SessionMachine implements SessionContext {
   private final Meters meters = new Meters();
   /** When the live leader was lost ({@code loop.nanoTime()}); 0 when none is being replaced. Loop only. */
   private long lostAtNanos;
-  private final AtomicLong succeeded = new AtomicLong();
-  private final AtomicLong failed = new AtomicLong();
   private final AtomicLong retried = new AtomicLong();
   private final AtomicLong elections = new AtomicLong();
   private Elector elector; // set at start
@@ -872,11 +870,9 @@ public final class SessionMachine implements SessionContext {
         awaitEnded(v, deadline, e);
         result = awaitLive(info, deadline).backend().invokeSync(info, args, deadline);
       }
-      succeeded.incrementAndGet();
       meters.end(info, start, null);
       return result;
     } catch (Throwable t) {
-      failed.incrementAndGet();
       meters.end(info, start, t);
       throw t;
     }
@@ -935,12 +931,10 @@ public final class SessionMachine implements SessionContext {
   private void settle(
       CompletableFuture<Object> out, Object value, Throwable error, MethodInfo info, long start) {
     if (error != null) {
-      failed.incrementAndGet();
       Throwable cause = RemoteErrors.unwrap(error);
       meters.end(info, start, cause);
       out.completeExceptionally(cause);
     } else {
-      succeeded.incrementAndGet();
       meters.end(info, start, null);
       out.complete(value);
     }
@@ -1167,7 +1161,7 @@ public final class SessionMachine implements SessionContext {
   }
 
   ClusterMetrics metrics() {
-    return meters.snapshot(succeeded.get(), failed.get(), retried.get(), elections.get());
+    return meters.snapshot(retried.get(), elections.get());
   }
 
   // ---- listeners ----
