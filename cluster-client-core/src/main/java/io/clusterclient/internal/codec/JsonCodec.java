@@ -175,7 +175,7 @@ public final class JsonCodec implements ClusterCodec {
       mapper.writer().writeValue(out, null);
       return;
     }
-    cached(writers, type, t -> mapper.writerFor(mapper.constructType(t))).writeValue(out, value);
+    writer(type).writeValue(out, value);
   }
 
   /**
@@ -190,7 +190,7 @@ public final class JsonCodec implements ClusterCodec {
     if (isVoid(type)) {
       return mapper.writer().writeValueAsBytes(null);
     }
-    return cached(writers, type, t -> mapper.writerFor(mapper.constructType(t))).writeValueAsBytes(value);
+    return writer(type).writeValueAsBytes(value);
   }
 
   /**
@@ -205,12 +205,8 @@ public final class JsonCodec implements ClusterCodec {
     if (isVoid(type)) {
       return null;
     }
-    ObjectReader reader = cached(readers, type, t -> mapper.readerFor(mapper.constructType(t)));
-    if (bytes.length == 0) {
-      boolean primitive = type instanceof Class && ((Class<?>) type).isPrimitive();
-      return primitive ? reader.readValue("null") : null;
-    }
-    return reader.readValue(bytes);
+    ObjectReader reader = reader(type);
+    return bytes.length == 0 ? absent(reader, type) : reader.readValue(bytes);
   }
 
   @Override
@@ -218,17 +214,31 @@ public final class JsonCodec implements ClusterCodec {
     if (isVoid(type)) {
       return null;
     }
-    ObjectReader reader = cached(readers, type, t -> mapper.readerFor(mapper.constructType(t)));
+    ObjectReader reader = reader(type);
     PushbackInputStream input = new PushbackInputStream(in, 1);
     int first = input.read();
     if (first == -1) {
-      // No application object: a primitive gets what JSON null gives it (its default, unless the
-      // mapper fails on null primitives); anything else is null.
-      boolean primitive = type instanceof Class && ((Class<?>) type).isPrimitive();
-      return primitive ? reader.readValue("null") : null;
+      return absent(reader, type);
     }
     input.unread(first);
     return reader.readValue(input);
+  }
+
+  private ObjectWriter writer(Type type) {
+    return cached(writers, type, t -> mapper.writerFor(mapper.constructType(t)));
+  }
+
+  private ObjectReader reader(Type type) {
+    return cached(readers, type, t -> mapper.readerFor(mapper.constructType(t)));
+  }
+
+  /**
+   * No application object: a primitive gets what JSON null gives it (its default, unless the
+   * mapper fails on null primitives); anything else is null.
+   */
+  private static Object absent(ObjectReader reader, Type type) throws IOException {
+    boolean primitive = type instanceof Class && ((Class<?>) type).isPrimitive();
+    return primitive ? reader.readValue("null") : null;
   }
 
   /**

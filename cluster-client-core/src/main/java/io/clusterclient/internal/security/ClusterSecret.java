@@ -1,6 +1,7 @@
 package io.clusterclient.internal.security;
 
 import io.clusterclient.ClusterConfigurationException;
+import io.clusterclient.internal.transport.RunDirectory;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -21,7 +22,7 @@ public final class ClusterSecret {
   /** Bytes of a secret. */
   public static final int LENGTH = 32;
 
-  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> OWNER_ONLY = RunDirectory.OWNER_ONLY_FILE;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final byte[] key;
@@ -51,7 +52,7 @@ public final class ClusterSecret {
             "the cluster secret " + file + " is not a regular file: remove it; the next process"
                 + " creates a new one (every process of this owner then reads that one)");
       }
-      int owner = (Integer) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      int owner = RunDirectory.ownerOf(file);
       if (owner != ownUid) {
         throw new ClusterConfigurationException(
             "the cluster secret " + file + " belongs to uid " + owner + ", not to this process's uid "

@@ -18,6 +18,8 @@ import java.util.Set;
  */
 public final class RunDirectory {
   private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
+  /** The mode of every file the library makes in the run directory: the owner's alone. */
+  public static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
   private static volatile Integer ownUid;
 
   private RunDirectory() {}
@@ -83,7 +85,7 @@ public final class RunDirectory {
             "the run directory " + dir + " is not a directory (a symbolic link or a file is in"
                 + " its place): remove it, or choose another runDir (" + hint(origin) + ")");
       }
-      int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      int owner = ownerOf(dir);
       if (owner != ownUid()) {
         throw new ClusterConfigurationException(
             "the run directory " + dir + " belongs to uid " + owner + ", not to this process's uid "
@@ -109,13 +111,24 @@ public final class RunDirectory {
     }
   }
 
+  /**
+   * The uid that owns a file, itself and not a link's target.
+   *
+   * @param file the file
+   * @return its owner's uid
+   * @throws IOException when it cannot be read
+   */
+  public static int ownerOf(Path file) throws IOException {
+    return (Integer) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+  }
+
   /** The uid of this process: the owner of a file it creates. */
   public static int ownUid() throws IOException {
     Integer uid = ownUid;
     if (uid == null) {
       Path probe = Files.createTempFile("cluster-client-uid", ".tmp");
       try {
-        uid = (Integer) Files.getAttribute(probe, "unix:uid");
+        uid = ownerOf(probe);
       } finally {
         Files.deleteIfExists(probe);
       }

@@ -58,7 +58,7 @@ public final class UnixTransport implements Transport {
   /** sun_path holds 108 bytes on Linux and 104 on macOS, its terminating zero included. */
   private static final int MAX_SOCKET_PATH_BYTES = 103;
 
-  private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> OWNER_ONLY_FILE = RunDirectory.OWNER_ONLY_FILE;
   private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
   private static final long LOCK_WAIT_MILLIS = 10_000;
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
@@ -199,7 +199,7 @@ public final class UnixTransport implements Transport {
       throw new ClusterException("interrupted waiting for the lock of " + socket, e);
     }
     try (FileChannel lockFile = openLockFile(socket)) {
-      FileLock lock = null;
+      FileLock lock;
       long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(LOCK_WAIT_MILLIS);
       while ((lock = lockFile.tryLock()) == null) {
         if (System.nanoTime() - deadline > 0) {
@@ -329,7 +329,7 @@ public final class UnixTransport implements Transport {
               + " someone put there); the library never removes it: remove it yourself, or choose"
               + " another runDir");
     }
-    int owner = (Integer) Files.getAttribute(socket, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    int owner = RunDirectory.ownerOf(socket);
     if (owner != RunDirectory.ownUid()) {
       throw new ClusterConfigurationException(
           "the stale socket " + socket + " belongs to uid " + owner + ", not to this process's uid "
