@@ -74,8 +74,19 @@ class AuthenticationIT {
     forged.awaitLine("CLOSED", WAIT);
     assertThat(forged.lines())
         .as("the leader proved itself, refused the wrong proof, and ran nothing")
-        .anyMatch(l -> l.startsWith("GOT {\"type\":\"auth_challenge\"}"))
+        .anyMatch(l -> l.startsWith("GOT {\"type\":\"auth_challenge\"}") && l.contains("\"proof\""))
         .anyMatch(l -> l.contains("ClusterSecurityException"))
+        .noneMatch(l -> l.contains("invoke_result"));
+
+    // One that answers the greeting with a wrong proof at once is refused as well, and the leader
+    // does not prove itself to it.
+    TestProcess greeted = peer("greeted", port);
+    greeted.awaitLine("CLOSED", WAIT);
+    assertThat(greeted.lines())
+        .as("greeted with a nonce, refused, and nothing ran")
+        .anyMatch(l -> l.startsWith("GOT {\"type\":\"auth_challenge\"} {\"nonce\":"))
+        .anyMatch(l -> l.contains("ClusterSecurityException"))
+        .noneMatch(l -> l.contains("\"proof\""))
         .noneMatch(l -> l.contains("invoke_result"));
     Deadline.await(
         "the leader's log says the proof was wrong",
@@ -90,6 +101,26 @@ class AuthenticationIT {
   }
 
   @Test
+  void aHolderThatCannotProveItselfGetsNoCall() throws Exception {
+    int port = Ports.free();
+    TestProcess impostor =
+        processes.add(ChildJvm.builder(HostileLeader.class).name("impostor").args("" + port).start());
+    impostor.awaitLine("LISTENING", WAIT);
+
+    TestProcess follower = child("follower", port, "leader=false");
+    assertThat(follower.awaitLine("READY", WAIT))
+        .startsWith("READY_FAILED EchoService io.clusterclient.ClusterSecurityException")
+        .contains("could not prove that it knows the owner's secret")
+        .contains("no call was sent to it");
+    follower.send("call EchoService echo [\"secret data\"]");
+    assertThat(follower.awaitLine(l -> l.startsWith("OK ") || l.startsWith("ERR "), WAIT)).startsWith("ERR ");
+    assertThat(impostor.lines())
+        .as("the impostor saw registrations, and never a call")
+        .anyMatch(l -> l.contains("register_channel"))
+        .noneMatch(l -> l.contains("invoke"));
+  }
+
+  @Test
   void aProcessWithAnotherSecretFailsNamingTheSecretFile(@TempDir Path dir) throws Exception {
     int port = Ports.free();
     TestProcess leader = child("leader", port, "leader=true");
@@ -100,7 +131,8 @@ class AuthenticationIT {
     String failed = stranger.awaitLine("READY", WAIT);
     assertThat(failed)
         .startsWith("READY_FAILED EchoService io.clusterclient.ClusterSecurityException")
-        .contains("could not prove that it knows the owner's secret")
+        // Its proof goes first (with its registration), so the leader is the one that refuses.
+        .contains("did not accept this process's proof of the secret")
         .contains(otherRunDir.resolve("secret").toString());
   }
 

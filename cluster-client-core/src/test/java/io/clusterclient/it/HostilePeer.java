@@ -14,7 +14,8 @@ import java.util.Random;
  * (registers, then asks for large answers without ever reading), {@code unproven} (speaks the
  * protocol perfectly, as a Node.js peer would, but offers no proof of the owner's secret, then calls
  * {@code echo}), {@code forged} (offers a nonce, answers the leader's challenge with a wrong proof,
- * then calls {@code echo}). Prints {@code SENT} when its harm is done, {@code GOT <connection
+ * then calls {@code echo}), {@code greeted} (reads the leader's greeting, registers with a nonce and a
+ * wrong proof at once, then calls {@code echo}). Prints {@code SENT} when its harm is done, {@code GOT <connection
  * object>} for each packet the leader sends (unproven and forged), and {@code CLOSED} when the
  * leader hangs up (the slow consumer learns it from a failed write).
  */
@@ -63,12 +64,19 @@ public final class HostilePeer {
           break;
         case "unproven":
         case "forged":
+        case "greeted":
           String register = "{\"type\":\"register_channel\",\"channelName\":\"EchoService\",\"binary\":true}";
+          String zeros = java.util.Base64.getEncoder().encodeToString(new byte[32]);
           byte[] offer =
-              mode.equals("forged")
-                  ? ("{\"nonce\":\"" + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\"}")
-                      .getBytes(StandardCharsets.US_ASCII)
-                  : new byte[0];
+              switch (mode) {
+                case "forged" -> ("{\"nonce\":\"" + zeros + "\"}").getBytes(StandardCharsets.US_ASCII);
+                case "greeted" -> ("{\"nonce\":\"" + zeros + "\",\"proof\":\"" + zeros + "\"}")
+                    .getBytes(StandardCharsets.US_ASCII);
+                default -> new byte[0];
+              };
+          if (mode.equals("greeted")) {
+            System.out.println("GOT " + readConn(new java.io.DataInputStream(socket.getInputStream())));
+          }
           frame(out, 1, register, offer);
           if (mode.equals("forged")) {
             System.out.println("GOT " + readConn(new java.io.DataInputStream(socket.getInputStream())));

@@ -63,6 +63,8 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   private static final Logger LOG = LoggerFactory.getLogger(FollowerConnection.class);
   /** The original wraps request ids at 2^30 so that they stay exact in JavaScript numbers. */
   private static final long MAX_ID = 1L << 30;
+  /** How long a TCP follower waits for the leader's greeting before it registers without a proof. */
+  private static final long GREETING_WAIT_MILLIS = 500;
 
   private final SessionContext session;
   private final BackendEvents events;
@@ -101,10 +103,15 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   private final String nonce;
   /** Whether the leader proved that it knows the secret (event loop only). */
   private boolean leaderProven;
+  /** The nonce the leader greeted this connection with, which this process's proof covers; or null. */
+  private String greetedNonce;
+  /** The registration that waits for the leader's greeting before it is sent (event loop only). */
+  private CompletableFuture<Backend> awaitingGreeting;
   /** The registration under way, failed by a leader that cannot prove itself. */
   private volatile CompletableFuture<Backend> registering;
   private volatile String leader;
   private long silentDeadline;
+  private long greetingDeadline;
 
   private FollowerConnection(SessionContext session, BackendEvents events) {
     this.session = session;
@@ -187,9 +194,33 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
             return;
           }
           f.silentDeadline = System.nanoTime() + options.connectTimeout().toNanos();
-          f.register(out, deadlineNanos);
+          if (f.handshake == null) {
+            f.register(out, deadlineNanos);
+          } else {
+            f.awaitGreeting(out, deadlineNanos);
+          }
         });
     return out;
+  }
+
+  /**
+   * Over TCP, waits for the leader's greeting, whose nonce lets this process send its proof with the
+   * registration. A holder that does not greet (a Node.js leader, one with allowUnauthenticated, or a
+   * leader too busy to greet soon) gets the registration without a proof after a short wait: it then
+   * challenges this process, or answers in a way that {@link #onRegistered} refuses with the reason.
+   */
+  private void awaitGreeting(CompletableFuture<Backend> out, long deadlineNanos) {
+    awaitingGreeting = out;
+    channel.eventLoop().schedule(
+        () -> {
+          if (awaitingGreeting == out) {
+            awaitingGreeting = null;
+            register(out, deadlineNanos);
+          }
+        },
+        Math.min(GREETING_WAIT_MILLIS, options.connectTimeout().toMillis()),
+        TimeUnit.MILLISECONDS);
+    greetingDeadline = deadlineNanos;
   }
 
   /** Sends register_channel, again after each unanswered try, until answered or past a deadline. */
@@ -220,6 +251,9 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     offered.put("pid", PID); // Java-only, ignored by Node.js leaders: for the leader's followers()
     if (handshake != null) {
       offered.put("nonce", nonce);
+      if (greetedNonce != null) {
+        offered.put("proof", handshake.followerProof(session.port(), session.name(), greetedNonce, nonce));
+      }
     }
     ByteBuf offer = Handshake.app(offered);
     send(ConnObject.registerChannelBinary(session.name()), offer, wait, null)
@@ -241,6 +275,16 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     Map<?, ?> challenge = Handshake.appObject(packet.app());
     Object leaderNonce = challenge.get("nonce");
     Object proof = challenge.get("proof");
+    if (proof == null) {
+      CompletableFuture<Backend> out = awaitingGreeting;
+      if (out != null && Handshake.isNonce(leaderNonce)) {
+        // The greeting: register now, with this process's proof.
+        awaitingGreeting = null;
+        greetedNonce = (String) leaderNonce;
+        register(out, greetingDeadline);
+      }
+      return; // a greeting after the registration went without a proof: the challenge follows
+    }
     if (!Handshake.isNonce(leaderNonce)
         || !Handshake.matches(handshake.leaderProof(session.port(), session.name(), nonce, (String) leaderNonce), proof)) {
       CompletableFuture<Backend> out = registering;
@@ -253,6 +297,9 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       return;
     }
     leaderProven = true;
+    if (greetedNonce != null) {
+      return; // this process's proof went with the registration
+    }
     channel.writeAndFlush(
         Packet.request(nextId(), timeoutMillis, ConnObject.of(ConnObject.AUTH_PROOF),
             Handshake.app("proof", handshake.followerProof(session.port(), session.name(), (String) leaderNonce, nonce))));
@@ -901,6 +948,12 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     // The session starts a new round first, so that an idempotent call failed below is retried on
     // the new round, not on this dead connection.
     connectionLost(cause);
+    CompletableFuture<Backend> greeting = awaitingGreeting;
+    if (greeting != null) {
+      awaitingGreeting = null;
+      greeting.completeExceptionally(
+          new NoLeaderException("the holder of " + endpoint() + " closed the connection", cause));
+    }
     for (Map.Entry<Long, Pending> e : pending.entrySet()) {
       Pending p = e.getValue();
       if (pending.remove(e.getKey(), p)) {

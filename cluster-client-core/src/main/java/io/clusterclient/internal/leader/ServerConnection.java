@@ -198,48 +198,83 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
   }
 
   /**
-   * Answers a register_channel over TCP with the leader's proof, and holds it until the follower's
-   * proof comes; refuses one that offers no proof (a Node.js peer, or a process that does not know
-   * the owner's secret).
+   * Over TCP, greets a new connection with this leader's nonce, so that a Java follower can send its
+   * proof of the owner's secret with its first register_channel: one round trip instead of two.
    */
-  private void challenge(Handshake handshake, Packet packet, Object nonce) {
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    if (server.handshake() != null) {
+      leaderNonce = Handshake.nonce();
+      write(Packet.response(0, 0, ConnObject.of(ConnObject.AUTH_CHALLENGE), Handshake.app("nonce", leaderNonce)));
+    }
+    super.channelActive(ctx);
+  }
+
+  /**
+   * Authenticates a register_channel over TCP. A follower that answered the greeting brings its proof:
+   * checked, this leader proves itself in turn and the registration goes on. One that offers only a
+   * nonce (it did not wait for the greeting) is challenged and held until its proof comes. One that
+   * offers neither (a Node.js peer, or a process that does not know the owner's secret) is refused.
+   *
+   * @return whether the registration may go on now
+   */
+  private boolean authenticate(Handshake handshake, Packet packet, java.util.Map<?, ?> offered) {
+    Object nonce = offered.get("nonce");
     if (!Handshake.isNonce(nonce)) {
       refuse(packet.id(), packet.timeout(),
           "it offered no proof that it knows the owner's secret (" + handshake.secretFile() + "):"
               + " a Node.js peer, a process with allowUnauthenticated(true), or a process of"
               + " another user; to let Node.js peers in, set allowUnauthenticated(true) on every"
               + " process");
-      return;
+      return false;
+    }
+    followerNonce = (String) nonce;
+    if (leaderNonce == null) {
+      leaderNonce = Handshake.nonce(); // not greeted (cannot happen: channelActive comes first)
+    }
+    String channelName = packet.conn().channelName();
+    Object proof = offered.get("proof");
+    if (proof != null) {
+      if (!Handshake.matches(handshake.followerProof(server.port(), channelName, leaderNonce, followerNonce), proof)) {
+        refuse(packet.id(), packet.timeout(), wrongProof(handshake));
+        return false;
+      }
+      authenticated = true;
+      proveLeader(handshake, channelName); // before the answer, which the follower accepts only after it
+      return true;
     }
     heldRegister = packet.conn();
     heldId = packet.id();
     heldTimeout = packet.timeout();
-    if (leaderNonce == null || !nonce.equals(followerNonce)) {
-      followerNonce = (String) nonce;
-      leaderNonce = Handshake.nonce();
-    }
-    write(Packet.response(0, 0, ConnObject.of(ConnObject.AUTH_CHALLENGE),
-        Handshake.app("nonce", leaderNonce, "proof",
-            handshake.leaderProof(server.port(), heldRegister.channelName(), followerNonce, leaderNonce))));
+    proveLeader(handshake, channelName);
+    return false;
   }
 
+  private void proveLeader(Handshake handshake, String channelName) {
+    write(Packet.response(0, 0, ConnObject.of(ConnObject.AUTH_CHALLENGE),
+        Handshake.app("nonce", leaderNonce, "proof",
+            handshake.leaderProof(server.port(), channelName, followerNonce, leaderNonce))));
+  }
+
+  private static String wrongProof(Handshake handshake) {
+    return "its proof is wrong: it knows another secret than " + handshake.secretFile()
+        + " (a process of another user, or one with another runDir)";
+  }
+
+  /** The proof of a follower that was challenged: its held registration goes on if it is right. */
   private void checkProof(Handshake handshake, Packet packet) {
     Object proof = Handshake.appObject(packet.app()).get("proof");
-    if (leaderNonce == null
-        || heldRegister == null
+    if (heldRegister == null
         || !Handshake.matches(
             handshake.followerProof(server.port(), heldRegister.channelName(), leaderNonce, followerNonce), proof)) {
       refuse(heldRegister == null ? packet.id() : heldId, heldRegister == null ? 0 : heldTimeout,
-          "its proof is wrong: it knows another secret than " + handshake.secretFile()
-              + " (a process of another user, or one with another runDir)");
+          wrongProof(handshake));
       return;
     }
     authenticated = true;
     ConnObject held = heldRegister;
     heldRegister = null;
-    if (held != null) {
-      server.route(this, held, heldId, heldTimeout);
-    }
+    server.route(this, held, heldId, heldTimeout);
   }
 
   /** Answers a registration with an error that a Java follower turns into ClusterSecurityException. */
@@ -318,8 +353,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
         return;
       }
       Handshake handshake = server.handshake();
-      if (handshake != null && !authenticated) {
-        challenge(handshake, packet, offered.get("nonce"));
+      if (handshake != null && !authenticated && !authenticate(handshake, packet, offered)) {
         return;
       }
       server.route(this, packet);

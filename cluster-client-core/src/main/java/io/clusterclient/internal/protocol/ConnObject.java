@@ -63,12 +63,18 @@ public final class ConnObject {
   public static final String REGISTER_CHANNEL_ACK = "register_channel_ack";
 
   /**
-   * Java-only, over TCP: the leader's answer (response id 0) to a {@code register_channel} that
-   * carries a nonce; its application object holds the leader's nonce and proof.
+   * Java-only, over TCP, a response with id 0 from the leader: first the greeting of a new
+   * connection, whose application object holds the leader's nonce; then, once a {@code
+   * register_channel} brings the follower's nonce, the leader's nonce and proof. A Node.js peer
+   * ignores it, as it ignores every response with an id it does not know.
    */
   public static final String AUTH_CHALLENGE = "auth_challenge";
 
-  /** Java-only, over TCP: the follower's proof (a request), answering {@link #AUTH_CHALLENGE}. */
+  /**
+   * Java-only, over TCP: the follower's proof (a request), answering {@link #AUTH_CHALLENGE}, from a
+   * follower that registered before the greeting came (one that was greeted sends its proof with its
+   * {@code register_channel}).
+   */
   public static final String AUTH_PROOF = "auth_proof";
 
   /**
