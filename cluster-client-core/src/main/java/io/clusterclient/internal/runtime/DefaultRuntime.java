@@ -284,6 +284,29 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
     }
   }
 
+  /**
+   * Stops this runtime as if its process had died, for tests of failover inside one JVM: its sockets
+   * close without a handover, its real clients are not closed, and its clients are left as they
+   * were, never to be used again. Their shutdown hooks and MBeans are removed. Idempotent; a runtime
+   * already closed is left alone.
+   */
+  public void halt() {
+    List<SessionMachine> open;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      open = new ArrayList<>(live);
+    }
+    worker.shutdownNow();
+    elections.shutdownNow();
+    transport.shutdown(!isOwnThread());
+    for (SessionMachine s : open) {
+      s.abandon();
+    }
+  }
+
   void stopThreads() {
     closed = true;
     worker.shutdown();
