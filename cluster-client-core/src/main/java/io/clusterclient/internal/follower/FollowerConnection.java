@@ -894,9 +894,12 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     ConnObject conn = packet.conn();
     if (ConnObject.SUBSCRIBE_RESULT.equals(conn.type()) && conn.key() != null) {
       byte[] value = ByteBufUtil.getBytes(packet.app());
-      ctx.writeAndFlush(
-          Packet.response(packet.id(), 0, ConnObject.subscribeResultRes(), Unpooled.EMPTY_BUFFER));
-      events.pushed(conn.key(), value);
+      events.pushed(conn.key(), value); // first: the listener's thread wakes while this one writes
+      if (!binary) {
+        // Node.js's leader waits for this answer; a Java leader (binary) ignores it, so it gets none.
+        ctx.writeAndFlush(
+            Packet.response(packet.id(), 0, ConnObject.subscribeResultRes(), Unpooled.EMPTY_BUFFER));
+      }
       return;
     }
     LOG.debug("[cluster-client:{}] ignoring '{}' from {}", session.name(), conn.type(), leader);
