@@ -201,6 +201,11 @@ public final class LeaderChannel implements Backend {
     return session.name();
   }
 
+  /** @return where its followers' connections are counted */
+  io.clusterclient.internal.session.Traffic traffic() {
+    return session.traffic();
+  }
+
   /**
    * Prepares this process to lead soon, off the critical path: a follower may have to take over in
    * milliseconds when its leader dies, and the first run of the leader's code pays for class loading
@@ -472,13 +477,15 @@ public final class LeaderChannel implements Backend {
     return remoteSinks.computeIfAbsent(
         connection,
         c ->
-            (key, value) ->
-                c.write(
-                    Packet.request(
-                        nextPushId(),
-                        pushTimeoutMillis,
-                        ConnObject.subscribeResult(key),
-                        Unpooled.wrappedBuffer(value))));
+            (key, value) -> {
+              session.traffic().pushSent();
+              c.write(
+                  Packet.request(
+                      nextPushId(),
+                      pushTimeoutMillis,
+                      ConnObject.subscribeResult(key),
+                      Unpooled.wrappedBuffer(value)));
+            });
   }
 
   private long nextPushId() {

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * One follower's connection to this leader. Its first {@code register_channel} binds it to a {@link
  * LeaderChannel}; every later packet goes there. Runs on the connection's I/O thread; never blocks.
  */
-final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
+final class ServerConnection extends SimpleChannelInboundHandler<Packet>
+    implements io.clusterclient.internal.protocol.TrafficSink {
   private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
   private static final long REGISTER_DEADLINE_SECONDS = 60;
   private static final int MAX_QUEUED_CALLS = 1024;
@@ -64,6 +65,22 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
 
   Channel channel() {
     return channel;
+  }
+
+  /** Where this connection is counted: its channel's session once registered, else the server's. */
+  private io.clusterclient.internal.session.Traffic traffic() {
+    LeaderChannel bound = leader;
+    return bound != null ? bound.traffic() : server.traffic();
+  }
+
+  @Override
+  public void bytesIn(int bytes) {
+    traffic().bytesIn(bytes);
+  }
+
+  @Override
+  public void bytesOut(int bytes) {
+    traffic().bytesOut(bytes);
   }
 
   boolean isActive() {
@@ -248,6 +265,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
       return;
     }
     Channel ch = channel;
+    traffic().followerDropped();
     LOG.warn("refused connection from {}: {}", ch == null ? "?" : ch.remoteAddress(), why);
     if (ch == null) {
       return;
@@ -269,6 +287,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
       return;
     }
     Channel ch = channel;
+    traffic().followerDropped();
     LOG.warn("closing connection from {}: {}", ch == null ? "?" : ch.remoteAddress(), reason);
     if (ch != null) {
       ch.close();

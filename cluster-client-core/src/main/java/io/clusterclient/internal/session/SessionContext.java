@@ -61,4 +61,12 @@ public interface SessionContext {
 
   /** @return whether the session was closed: a leader of it left behind may be replaced */
   boolean isClosed();
+
+  /**
+   * @return where this session's connections count their bytes, pushes and dropped followers;
+   *     {@link Traffic#DISCARD} for a backend whose counts nobody reads
+   */
+  default Traffic traffic() {
+    return Traffic.DISCARD;
+  }
 }

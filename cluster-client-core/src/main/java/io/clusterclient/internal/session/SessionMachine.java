@@ -218,6 +218,7 @@ public final class SessionMachine implements SessionContext {
   private final CopyOnWriteArrayList<ListenerRegistration> listeners = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private final Meters meters = new Meters();
+  private final Traffic traffic = new Traffic();
   /** When the live leader was lost ({@code loop.nanoTime()}); 0 when none is being replaced. Loop only. */
   private long lostAtNanos;
   private final AtomicLong retried = new AtomicLong();
@@ -984,7 +985,12 @@ public final class SessionMachine implements SessionContext {
     Runnable cancel =
         loop.schedule(
             () -> bounded.completeExceptionally(new TimeoutException()), deadline - loop.nanoTime());
-    bounded.whenComplete((b, e) -> cancel.run());
+    meters.queued();
+    bounded.whenComplete(
+        (b, e) -> {
+          meters.dequeued();
+          cancel.run();
+        });
     bounded.whenCompleteAsync(
         (b, e) -> {
           if (e != null) {
@@ -1161,7 +1167,7 @@ public final class SessionMachine implements SessionContext {
   }
 
   ClusterMetrics metrics() {
-    return meters.snapshot(retried.get(), elections.get());
+    return meters.snapshot(retried.get(), elections.get(), traffic, subscriptions.delivered());
   }
 
   // ---- listeners ----
@@ -1271,7 +1277,7 @@ public final class SessionMachine implements SessionContext {
               + "leader; call it from another thread");
     }
     try {
-      v.gate().get(Math.max(0, deadline - loop.nanoTime()), TimeUnit.NANOSECONDS);
+      awaitGate(v, deadline);
       View live = view;
       // Live when the gate opened, but it may have ended already: the next one waits once more.
       return live.backend() != null ? live : awaitLive(info, deadline);
@@ -1280,6 +1286,17 @@ public final class SessionMachine implements SessionContext {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ClusterException(info.description() + " was interrupted while waiting for a leader", e);
+    }
+  }
+
+  /** Waits for the gate of an electing view, counted as a call queued for a leader. */
+  private void awaitGate(View v, long deadline)
+      throws ExecutionException, TimeoutException, InterruptedException {
+    meters.queued();
+    try {
+      v.gate().get(Math.max(0, deadline - loop.nanoTime()), TimeUnit.NANOSECONDS);
+    } finally {
+      meters.dequeued();
     }
   }
 
@@ -1421,6 +1438,11 @@ public final class SessionMachine implements SessionContext {
   /** @return how many publishes this process remembers */
   public int rememberedPublishes() {
     return remembered.size();
+  }
+
+  @Override
+  public Traffic traffic() {
+    return traffic;
   }
 
   @Override
