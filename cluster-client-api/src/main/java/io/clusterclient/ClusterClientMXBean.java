@@ -91,4 +91,7 @@ public interface ClusterClientMXBean {
 
   /** @return followers' connections the leader in this process closed (slow, silent, hostile, refused) */
   long getFollowersDropped();
+
+  /** @return followers' calls the leader in this process served */
+  long getCallsServed();
 }

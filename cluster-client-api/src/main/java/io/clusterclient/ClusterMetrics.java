@@ -23,6 +23,7 @@ public final class ClusterMetrics {
   private final long pushesSent;
   private final long pushesDelivered;
   private final long followersDropped;
+  private final long callsServed;
 
   /**
    * The latency of one delegated method's calls in this process, as their callers saw it (waiting
@@ -89,6 +90,7 @@ public final class ClusterMetrics {
     this.pushesSent = 0;
     this.pushesDelivered = 0;
     this.followersDropped = 0;
+    this.callsServed = 0;
   }
 
   private ClusterMetrics(Builder b) {
@@ -109,6 +111,7 @@ public final class ClusterMetrics {
     this.pushesSent = b.pushesSent;
     this.pushesDelivered = b.pushesDelivered;
     this.followersDropped = b.followersDropped;
+    this.callsServed = b.callsServed;
   }
 
   /**
@@ -140,6 +143,7 @@ public final class ClusterMetrics {
     private long pushesSent;
     private long pushesDelivered;
     private long followersDropped;
+    private long callsServed;
 
     private Builder() {}
 
@@ -261,6 +265,15 @@ public final class ClusterMetrics {
       return this;
     }
 
+    /**
+     * @param n followers' calls the leader in this process served
+     * @return this builder
+     */
+    public Builder callsServed(long n) {
+      this.callsServed = n;
+      return this;
+    }
+
     /** @return the snapshot */
     public ClusterMetrics build() {
       return new ClusterMetrics(this);
@@ -321,6 +334,17 @@ public final class ClusterMetrics {
    */
   public long followersDropped() {
     return followersDropped;
+  }
+
+  /**
+   * Calls of followers that the leader in this process read to run on its real client, oneway
+   * calls and publishes included; this process's own calls are in {@link #succeeded()} and {@link
+   * #failed()}. Zero in a process that never led.
+   *
+   * @return followers' calls served
+   */
+  public long callsServed() {
+    return callsServed;
   }
 
   /** @return calls made in this process and not yet ended */
@@ -386,6 +410,6 @@ public final class ClusterMetrics {
         + ", failovers=" + failovers + ", maxFailoverGap=" + maxFailoverGap + ", queued=" + queued
         + ", queuedTotal=" + queuedTotal + ", bytesIn=" + bytesIn + ", bytesOut=" + bytesOut
         + ", pushesSent=" + pushesSent + ", pushesDelivered=" + pushesDelivered
-        + ", followersDropped=" + followersDropped + ", latency=" + latency + "}";
+        + ", followersDropped=" + followersDropped + ", callsServed=" + callsServed + ", latency=" + latency + "}";
   }
 }

@@ -131,6 +131,8 @@ class TrafficMetersTest {
       assertThat(m(leader).bytesOut()).isEqualTo(m(one).bytesIn() + m(two).bytesIn());
     });
     assertThat(m(leader).bytesIn()).isGreaterThan(11 * perCall);
+    assertThat(m(leader).callsServed()).as("11 calls of one, 1 of the other").isEqualTo(12);
+    assertThat(m(one).callsServed()).isZero();
   }
 
   @Test

@@ -47,6 +47,8 @@ import java.util.function.ToDoubleFunction;
  *       other)</td></tr>
  *   <tr><td>cluster.client.calls.retried</td><td>function counter</td><td></td><td>idempotent calls
  *       sent again to a new leader</td></tr>
+ *   <tr><td>cluster.client.calls.served</td><td>function counter</td><td></td><td>followers'
+ *       calls the leader in this process served</td></tr>
  *   <tr><td>cluster.client.calls.in.flight</td><td>gauge</td><td></td><td>calls made, not ended</td></tr>
  *   <tr><td>cluster.client.calls.queued</td><td>gauge</td><td></td><td>calls waiting for a
  *       leader now</td></tr>
@@ -143,6 +145,8 @@ public final class ClusterClientMetrics implements MeterBinder, AutoCloseable {
         h -> h.metrics().queued());
     counter(registry, "cluster.client.calls.waited", "calls that had to wait for a leader", Tags.empty(),
         ClusterMetrics::queuedTotal);
+    counter(registry, "cluster.client.calls.served", "followers' calls the leader in this process served",
+        Tags.empty(), ClusterMetrics::callsServed);
     counter(registry, "cluster.client.elections", "elections this process took part in", Tags.empty(),
         ClusterMetrics::elections);
     counter(registry, "cluster.client.failovers", "leaders lost and replaced", Tags.empty(),

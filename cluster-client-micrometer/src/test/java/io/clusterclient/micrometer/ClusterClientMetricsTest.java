@@ -104,6 +104,7 @@ class ClusterClientMetricsTest {
       assertThat(value(onLeader, "cluster.client.bytes.received"))
           .isEqualTo(value(onFollower, "cluster.client.bytes.sent"));
       assertThat(value(onLeader, "cluster.client.followers")).isEqualTo(1);
+      assertThat(value(onLeader, "cluster.client.calls.served")).isEqualTo(7);
     });
     assertThat(onFollower.find("cluster.client.calls").tags(mine).meters()).hasSize(2);
     assertThat(onFollower.getMeters())

@@ -201,6 +201,16 @@ public final class LeaderChannel implements Backend {
     return session.name();
   }
 
+  /** @return its session, for a status report */
+  SessionContext session() {
+    return session;
+  }
+
+  /** @return when this process started leading this name */
+  java.time.Instant since() {
+    return since;
+  }
+
   /** @return where its followers' connections are counted */
   io.clusterclient.internal.session.Traffic traffic() {
     return session.traffic();
@@ -695,6 +705,7 @@ public final class LeaderChannel implements Backend {
       // Oneway calls of one follower run in the order sent (publish then unpublish must not swap);
       // calls that are answered run concurrently: their caller waits for the answer anyway.
       boolean oneway = Boolean.TRUE.equals(packet.conn().oneway());
+      session.traffic().callServed();
       Executor executor = oneway ? connection.oneways() : worker;
       if (!oneway) {
         connection.callRead();

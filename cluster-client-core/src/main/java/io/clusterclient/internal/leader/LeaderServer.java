@@ -143,6 +143,16 @@ public final class LeaderServer {
     };
   }
 
+  /** @return the channels this server leads now, for a status report */
+  java.util.Collection<LeaderChannel> channels() {
+    return List.copyOf(channels.values());
+  }
+
+  /** @return TCP or UNIX, for a status report */
+  String transportName() {
+    return options.transport().name();
+  }
+
   /** @return where connections not registered to a channel are counted: the binding session's */
   io.clusterclient.internal.session.Traffic traffic() {
     return traffic;
@@ -292,6 +302,10 @@ public final class LeaderServer {
 
   /** Routes a {@code register_channel} held until its connection proved itself. */
   void route(ServerConnection connection, ConnObject conn, long id, int timeout) {
+    if (ConnObject.STATUS.equals(conn.type())) {
+      StatusReport.answer(this, connection, id, timeout); // an operator's, proven as a follower is
+      return;
+    }
     String name = conn.channelName();
     if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
       connection.drop("register_channel without a channelName of 1 to " + MAX_NAME_LENGTH + " characters");

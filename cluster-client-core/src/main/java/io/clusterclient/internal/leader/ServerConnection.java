@@ -325,7 +325,8 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet>
     lastHeardMillis = System.currentTimeMillis();
     LeaderChannel bound = leader;
     String type = packet.conn().type();
-    if (ConnObject.REGISTER_CHANNEL.equals(type) && !packet.isResponse()) {
+    // A status request (Java-only) is proven and routed as a registration is; it binds nothing.
+    if ((ConnObject.REGISTER_CHANNEL.equals(type) || ConnObject.STATUS.equals(type)) && !packet.isResponse()) {
       binary = Boolean.TRUE.equals(packet.conn().binary());
       java.util.Map<?, ?> offered = Handshake.appObject(packet.app());
       if (offered.get("pid") instanceof Number n) {

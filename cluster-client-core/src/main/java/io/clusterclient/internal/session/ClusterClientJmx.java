@@ -217,4 +217,9 @@ final class ClusterClientJmx implements ClusterClientMXBean {
   public long getFollowersDropped() {
     return metrics().followersDropped();
   }
+
+  @Override
+  public long getCallsServed() {
+    return metrics().callsServed();
+  }
 }

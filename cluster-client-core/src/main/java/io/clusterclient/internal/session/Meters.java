@@ -153,6 +153,7 @@ final class Meters {
         .bytes(traffic.bytesIn(), traffic.bytesOut())
         .pushes(traffic.pushesSent(), delivered)
         .followersDropped(traffic.followersDropped())
+        .callsServed(traffic.callsServed())
         .build();
   }
 

@@ -69,4 +69,19 @@ public interface SessionContext {
   default Traffic traffic() {
     return Traffic.DISCARD;
   }
+
+  /** @return the session's meters now, for a status report */
+  default io.clusterclient.ClusterMetrics metrics() {
+    return io.clusterclient.ClusterMetrics.builder().build();
+  }
+
+  /** @return the keys this process subscribed, for a status report */
+  default java.util.Set<String> subscriptionKeys() {
+    return java.util.Set.of();
+  }
+
+  /** @return how many publishes this process remembers, for a status report */
+  default int rememberedPublishes() {
+    return 0;
+  }
 }

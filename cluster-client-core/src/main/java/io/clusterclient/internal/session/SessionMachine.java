@@ -1166,7 +1166,8 @@ public final class SessionMachine implements SessionContext {
     // Without a leader now, the replay after the election sends it.
   }
 
-  ClusterMetrics metrics() {
+  @Override
+  public ClusterMetrics metrics() {
     return meters.snapshot(retried.get(), elections.get(), traffic, subscriptions.delivered());
   }
 

@@ -17,6 +17,7 @@ public final class Traffic implements TrafficSink {
   private final LongAdder bytesOut = new LongAdder();
   private final LongAdder pushesSent = new LongAdder();
   private final LongAdder followersDropped = new LongAdder();
+  private final LongAdder callsServed = new LongAdder();
 
   @Override
   public void bytesIn(int bytes) {
@@ -36,6 +37,15 @@ public final class Traffic implements TrafficSink {
   /** The leader closed a follower's connection: a slow consumer, a protocol violation, silence, a refused proof. */
   public void followerDropped() {
     followersDropped.increment();
+  }
+
+  /** The leader read a call of a follower (an invoke, oneway or not), to run on the real client. */
+  public void callServed() {
+    callsServed.increment();
+  }
+
+  long callsServed() {
+    return callsServed.sum();
   }
 
   long bytesIn() {
