@@ -297,7 +297,9 @@ public final class ClusterMetrics {
 
   /**
    * Bytes of the packets this client's connections read, headers included: a follower's from its
-   * leader; on the leader, from its followers (and from peers refused before registering).
+   * leader; on the leader, from its followers. What a connection reads before it is registered to
+   * a client (its registration, a peer refused, a status request) counts for the client whose
+   * leader opened the port.
    *
    * @return bytes read
    */
