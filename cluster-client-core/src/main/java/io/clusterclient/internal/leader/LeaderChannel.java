@@ -689,7 +689,7 @@ public final class LeaderChannel implements Backend {
       JsonNode reg = packet.conn().reg();
       packet.release();
       if (reg == null) {
-        LOG.warn("[cluster-client:{}] {} without reg from {}; ignored", name(), type, connection);
+        ignored(connection, "{} without reg from {}; ignored", type);
         return;
       }
       // The key is recomputed from reg, as the original does: a peer cannot make them disagree.
@@ -729,7 +729,17 @@ public final class LeaderChannel implements Backend {
       return;
     }
     packet.release();
-    LOG.warn("[cluster-client:{}] unsupported packet type '{}' from {}; ignored", name(), type, connection);
+    ignored(connection, "unsupported packet type '{}' from {}; ignored", type);
+  }
+
+  /** Logs a packet ignored: the first of a connection as a warning, the others at debug. */
+  private void ignored(ServerConnection connection, String format, String type) {
+    String message = "[cluster-client:{}] " + format;
+    if (connection.firstIgnoredPacket()) {
+      LOG.warn(message + " (further ones from it at debug level)", name(), type, connection);
+    } else {
+      LOG.debug(message, name(), type, connection);
+    }
   }
 
   private void serveInvoke(ServerConnection connection, Packet packet) {

@@ -40,6 +40,8 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet>
       new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicBoolean dropped =
       new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean ignoredPacket =
+      new java.util.concurrent.atomic.AtomicBoolean();
   /** Calls read whose answer is not written yet; counted for Node.js followers only (see handOver). */
   private final java.util.concurrent.atomic.AtomicInteger unanswered =
       new java.util.concurrent.atomic.AtomicInteger();
@@ -386,7 +388,23 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet>
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof java.io.IOException) {
+      // The peer went away (a reset: it was killed, say): its leaving is no drop, and no warning.
+      LOG.debug("connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+      ctx.close();
+      return;
+    }
     drop(cause.getMessage() == null ? cause.toString() : cause.getMessage());
+  }
+
+  /**
+   * Whether this is the first packet of this connection that its channel ignores: the first is
+   * logged as a warning, the others at debug, so that a peer cannot flood the leader's log.
+   *
+   * @return true once per connection
+   */
+  boolean firstIgnoredPacket() {
+    return !ignoredPacket.getAndSet(true);
   }
 
   @Override

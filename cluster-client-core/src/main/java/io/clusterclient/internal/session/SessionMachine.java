@@ -784,6 +784,7 @@ public final class SessionMachine implements SessionContext {
     }
     epoch++; // every result still on its way is stale from now on
     cancelRetry.run();
+    LOG.info("[cluster-client:{}] closing (was {})", name(), v.phase().role);
     ClusterClosedException closedError = closedException();
     view = new View(Phase.CLOSED, epoch, null, CompletableFuture.failedFuture(closedError), null);
     // The backend first: a leader that hands over frees the port and tells its followers before
