@@ -83,9 +83,9 @@ final class StatusView {
     rows.add(row("bytes in", m, "bytesIn", r, true));
     rows.add(row("bytes out", m, "bytesOut", r, true));
     rows.add(row("pushes sent", m, "pushesSent", r, false));
-    rows.add(new String[] {"calls in flight / queued", m.get("inFlight") + " / " + m.get("queued"), ""});
-    rows.add(new String[] {"followers dropped", String.valueOf(m.get("followersDropped")), ""});
-    rows.add(new String[] {"elections / failovers", m.get("elections") + " / " + m.get("failovers"), ""});
+    rows.add(new String[] {"calls in flight / queued", number(m, "inFlight") + " / " + number(m, "queued"), ""});
+    rows.add(new String[] {"followers dropped", String.valueOf(number(m, "followersDropped")), ""});
+    rows.add(new String[] {"elections / failovers", number(m, "elections") + " / " + number(m, "failovers"), ""});
     indent(sb, columns(rows));
 
     List<Map<String, Object>> followers = list(c.get("followers"));
