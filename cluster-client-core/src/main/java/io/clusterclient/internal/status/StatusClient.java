@@ -116,6 +116,11 @@ public final class StatusClient {
           continue; // not asked for: a leader that challenges anyway refuses below
         }
         Map<?, ?> challenge = Handshake.appObject(Unpooled.wrappedBuffer(f.app));
+        if (!challenge.containsKey("proof")) {
+          // A greeting with the leader's nonce alone (leaders that greet each connection): the
+          // request above carries no proof, so the leader challenges it with its own proof next.
+          continue;
+        }
         Object leaderNonce = challenge.get("nonce");
         if (!Handshake.isNonce(leaderNonce)
             || !Handshake.matches(
