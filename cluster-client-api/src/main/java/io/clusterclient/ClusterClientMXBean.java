@@ -70,4 +70,28 @@ public interface ClusterClientMXBean {
 
   /** @return the longest failover gap in milliseconds; -1 when none */
   long getMaxFailoverGapMillis();
+
+  /** @return calls waiting for a leader now (an election under way) */
+  long getCallsQueued();
+
+  /** @return calls that had to wait for a leader, in all */
+  long getCallsQueuedTotal();
+
+  /** @return bytes of the packets this client's connections read */
+  long getBytesIn();
+
+  /** @return bytes of the packets this client's connections wrote */
+  long getBytesOut();
+
+  /** @return values the leader in this process wrote to followers */
+  long getPushesSent();
+
+  /** @return values handed to this process's listeners */
+  long getPushesDelivered();
+
+  /** @return followers' connections the leader in this process closed (slow, silent, hostile, refused) */
+  long getFollowersDropped();
+
+  /** @return followers' calls the leader in this process served */
+  long getCallsServed();
 }

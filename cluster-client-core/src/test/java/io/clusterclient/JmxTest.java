@@ -73,6 +73,11 @@ class JmxTest {
     assertThat(onFollower.getCallsInFlight()).isZero();
     assertThat(onFollower.getFailedByKind()).isEmpty();
     assertThat(onFollower.getMaxFailoverGapMillis()).isEqualTo(-1);
+    assertThat(onFollower.getBytesOut()).isPositive();
+    await().atMost(Duration.ofSeconds(20)).until(() -> onLeader.getBytesIn() == onFollower.getBytesOut());
+    assertThat(onFollower.getCallsQueued()).isZero();
+    assertThat(onLeader.getFollowersDropped()).isZero();
+    assertThat(onLeader.getPushesSent()).isZero();
 
     ClusterClient.handle(follower).close();
     await().atMost(Duration.ofSeconds(20)).until(() -> !server.isRegistered(name("jmx-b", port)));

@@ -157,7 +157,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
                 new ChannelInitializer<>() {
                   @Override
                   protected void initChannel(Channel ch) {
-                    PacketPipeline.addCodec(ch.pipeline(), options.maxFrameLength())
+                    PacketPipeline.addCodec(ch.pipeline(), options.maxFrameLength(), session.traffic())
                         .addLast("idle", new IdleStateHandler(heartbeat, 0, 0, TimeUnit.MILLISECONDS))
                         .addLast("follower", f);
                   }
@@ -938,7 +938,12 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
     if (closeCause == null) {
       closeCause = cause;
     }
-    LOG.warn("[cluster-client:{}] closing connection to {}: {}", session.name(), leader, cause.getMessage());
+    if (cause instanceof IOException) {
+      // The leader went away (a reset): the session logs the loss, with this cause, once.
+      LOG.debug("[cluster-client:{}] connection to {} failed: {}", session.name(), leader, cause.toString());
+    } else {
+      LOG.warn("[cluster-client:{}] closing connection to {}: {}", session.name(), leader, cause.getMessage());
+    }
     ctx.close();
   }
 

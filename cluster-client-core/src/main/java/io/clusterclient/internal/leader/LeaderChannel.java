@@ -201,6 +201,21 @@ public final class LeaderChannel implements Backend {
     return session.name();
   }
 
+  /** @return its session, for a status report */
+  SessionContext session() {
+    return session;
+  }
+
+  /** @return when this process started leading this name */
+  java.time.Instant since() {
+    return since;
+  }
+
+  /** @return where its followers' connections are counted */
+  io.clusterclient.internal.session.Traffic traffic() {
+    return session.traffic();
+  }
+
   /**
    * Prepares this process to lead soon, off the critical path: a follower may have to take over in
    * milliseconds when its leader dies, and the first run of the leader's code pays for class loading
@@ -472,13 +487,15 @@ public final class LeaderChannel implements Backend {
     return remoteSinks.computeIfAbsent(
         connection,
         c ->
-            (key, value) ->
-                c.write(
-                    Packet.request(
-                        nextPushId(),
-                        pushTimeoutMillis,
-                        ConnObject.subscribeResult(key),
-                        Unpooled.wrappedBuffer(value))));
+            (key, value) -> {
+              session.traffic().pushSent();
+              c.write(
+                  Packet.request(
+                      nextPushId(),
+                      pushTimeoutMillis,
+                      ConnObject.subscribeResult(key),
+                      Unpooled.wrappedBuffer(value)));
+            });
   }
 
   private long nextPushId() {
@@ -672,7 +689,7 @@ public final class LeaderChannel implements Backend {
       JsonNode reg = packet.conn().reg();
       packet.release();
       if (reg == null) {
-        LOG.warn("[cluster-client:{}] {} without reg from {}; ignored", name(), type, connection);
+        ignored(connection, "{} without reg from {}; ignored", type);
         return;
       }
       // The key is recomputed from reg, as the original does: a peer cannot make them disagree.
@@ -688,6 +705,7 @@ public final class LeaderChannel implements Backend {
       // Oneway calls of one follower run in the order sent (publish then unpublish must not swap);
       // calls that are answered run concurrently: their caller waits for the answer anyway.
       boolean oneway = Boolean.TRUE.equals(packet.conn().oneway());
+      session.traffic().callServed();
       Executor executor = oneway ? connection.oneways() : worker;
       if (!oneway) {
         connection.callRead();
@@ -711,7 +729,17 @@ public final class LeaderChannel implements Backend {
       return;
     }
     packet.release();
-    LOG.warn("[cluster-client:{}] unsupported packet type '{}' from {}; ignored", name(), type, connection);
+    ignored(connection, "unsupported packet type '{}' from {}; ignored", type);
+  }
+
+  /** Logs a packet ignored: the first of a connection as a warning, the others at debug. */
+  private void ignored(ServerConnection connection, String format, String type) {
+    String message = "[cluster-client:{}] " + format;
+    if (connection.firstIgnoredPacket()) {
+      LOG.warn(message + " (further ones from it at debug level)", name(), type, connection);
+    } else {
+      LOG.debug(message, name(), type, connection);
+    }
   }
 
   private void serveInvoke(ServerConnection connection, Packet packet) {

@@ -54,13 +54,18 @@ public final class LeaderServer {
   private final io.clusterclient.internal.security.Handshake handshake;
   private java.util.concurrent.Executor blocking; // set with serverChannel
 
+  /** Counts connections before they register: the binding session's meters. */
+  private final io.clusterclient.internal.session.Traffic traffic;
+
   private LeaderServer(
       java.util.function.Consumer<LeaderServer> onClosed,
       ClusterOptions options,
-      io.clusterclient.internal.security.Handshake handshake) {
+      io.clusterclient.internal.security.Handshake handshake,
+      io.clusterclient.internal.session.Traffic traffic) {
     this.onClosed = onClosed;
     this.options = options;
     this.handshake = handshake;
+    this.traffic = traffic;
   }
 
   /**
@@ -74,7 +79,7 @@ public final class LeaderServer {
    */
   public static CompletableFuture<LeaderServer> bind(
       SessionContext session, int port, java.util.function.Consumer<LeaderServer> onClosed) {
-    LeaderServer server = new LeaderServer(onClosed, session.options(), session.handshake());
+    LeaderServer server = new LeaderServer(onClosed, session.options(), session.handshake(), session.traffic());
     Transport transport = session.transport();
     ServerBootstrap bootstrap =
         new ServerBootstrap()
@@ -129,14 +134,28 @@ public final class LeaderServer {
         }
         children.add(ch);
         long idleMillis = options.checkHeartbeat() ? options.heartbeatInterval().toMillis() * 3 : 0;
-        PacketPipeline.addCodec(ch.pipeline(), options.maxFrameLength())
+        ServerConnection connection =
+            new ServerConnection(LeaderServer.this, idleMillis, options.maxFrameLength() + (4L << 20));
+        PacketPipeline.addCodec(ch.pipeline(), options.maxFrameLength(), connection)
             .addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS))
-            .addLast(
-                "connection",
-                new ServerConnection(
-                    LeaderServer.this, idleMillis, options.maxFrameLength() + (4L << 20)));
+            .addLast("connection", connection);
       }
     };
+  }
+
+  /** @return the channels this server leads now, for a status report */
+  java.util.Collection<LeaderChannel> channels() {
+    return List.copyOf(channels.values());
+  }
+
+  /** @return TCP or UNIX, for a status report */
+  String transportName() {
+    return options.transport().name();
+  }
+
+  /** @return where connections not registered to a channel are counted: the binding session's */
+  io.clusterclient.internal.session.Traffic traffic() {
+    return traffic;
   }
 
   /** @return the proof asked of every follower; null when none is */
@@ -283,6 +302,10 @@ public final class LeaderServer {
 
   /** Routes a {@code register_channel} held until its connection proved itself. */
   void route(ServerConnection connection, ConnObject conn, long id, int timeout) {
+    if (ConnObject.STATUS.equals(conn.type())) {
+      StatusReport.answer(this, connection, id, timeout); // an operator's, proven as a follower is
+      return;
+    }
     String name = conn.channelName();
     if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
       connection.drop("register_channel without a channelName of 1 to " + MAX_NAME_LENGTH + " characters");

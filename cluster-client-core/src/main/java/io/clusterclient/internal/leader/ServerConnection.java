@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * One follower's connection to this leader. Its first {@code register_channel} binds it to a {@link
  * LeaderChannel}; every later packet goes there. Runs on the connection's I/O thread; never blocks.
  */
-final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
+final class ServerConnection extends SimpleChannelInboundHandler<Packet>
+    implements io.clusterclient.internal.protocol.TrafficSink {
   private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
   private static final long REGISTER_DEADLINE_SECONDS = 60;
   private static final int MAX_QUEUED_CALLS = 1024;
@@ -38,6 +39,8 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
   private final java.util.concurrent.atomic.AtomicLong queuedBytes =
       new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicBoolean dropped =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean ignoredPacket =
       new java.util.concurrent.atomic.AtomicBoolean();
   /** Calls read whose answer is not written yet; counted for Node.js followers only (see handOver). */
   private final java.util.concurrent.atomic.AtomicInteger unanswered =
@@ -64,6 +67,22 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
 
   Channel channel() {
     return channel;
+  }
+
+  /** Where this connection is counted: its channel's session once registered, else the server's. */
+  private io.clusterclient.internal.session.Traffic traffic() {
+    LeaderChannel bound = leader;
+    return bound != null ? bound.traffic() : server.traffic();
+  }
+
+  @Override
+  public void bytesIn(int bytes) {
+    traffic().bytesIn(bytes);
+  }
+
+  @Override
+  public void bytesOut(int bytes) {
+    traffic().bytesOut(bytes);
   }
 
   boolean isActive() {
@@ -283,6 +302,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
       return;
     }
     Channel ch = channel;
+    traffic().followerDropped();
     LOG.warn("refused connection from {}: {}", ch == null ? "?" : ch.remoteAddress(), why);
     if (ch == null) {
       return;
@@ -304,6 +324,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
       return;
     }
     Channel ch = channel;
+    traffic().followerDropped();
     LOG.warn("closing connection from {}: {}", ch == null ? "?" : ch.remoteAddress(), reason);
     if (ch != null) {
       ch.close();
@@ -341,7 +362,8 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
     lastHeardMillis = System.currentTimeMillis();
     LeaderChannel bound = leader;
     String type = packet.conn().type();
-    if (ConnObject.REGISTER_CHANNEL.equals(type) && !packet.isResponse()) {
+    // A status request (Java-only) is proven and routed as a registration is; it binds nothing.
+    if ((ConnObject.REGISTER_CHANNEL.equals(type) || ConnObject.STATUS.equals(type)) && !packet.isResponse()) {
       binary = Boolean.TRUE.equals(packet.conn().binary());
       java.util.Map<?, ?> offered = Handshake.appObject(packet.app());
       if (offered.get("pid") instanceof Number n) {
@@ -400,7 +422,23 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof java.io.IOException) {
+      // The peer went away (a reset: it was killed, say): its leaving is no drop, and no warning.
+      LOG.debug("connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+      ctx.close();
+      return;
+    }
     drop(cause.getMessage() == null ? cause.toString() : cause.getMessage());
+  }
+
+  /**
+   * Whether this is the first packet of this connection that its channel ignores: the first is
+   * logged as a warning, the others at debug, so that a peer cannot flood the leader's log.
+   *
+   * @return true once per connection
+   */
+  boolean firstIgnoredPacket() {
+    return !ignoredPacket.getAndSet(true);
   }
 
   @Override

@@ -85,6 +85,24 @@ public final class ConnObject {
   public static final String HANDOVER = "handover";
 
   /**
+   * Java-only: an operator's status request (the {@code cluster-client status} command), sent as
+   * the first packet of a connection instead of {@code register_channel}. It carries {@code
+   * channelName} {@link #STATUS_CHANNEL}, so that over TCP it is challenged and proven exactly as a
+   * registration is; its application object offers {@code pid} and, over TCP, {@code nonce}. A
+   * Node.js leader answers nothing.
+   */
+  public static final String STATUS = "status";
+
+  /**
+   * Java-only: the leader's answer to {@link #STATUS}, a response with the request's id; its
+   * application object is the JSON status report.
+   */
+  public static final String STATUS_RES = "status_res";
+
+  /** The channel name of a {@link #STATUS} request: what the proofs of its handshake are bound to. */
+  public static final String STATUS_CHANNEL = "$$cluster-client-status";
+
+  /**
    * Most arguments an invoke may declare: a Java method has at most 255 parameters, so more can
    * only be a corrupt or hostile packet.
    */
@@ -176,6 +194,15 @@ public final class ConnObject {
   public static ConnObject registerChannelBinary(String channelName) {
     Objects.requireNonNull(channelName, "channelName");
     return new ConnObject(REGISTER_CHANNEL, null, null, null, null, channelName, null, null, null, true);
+  }
+
+  /**
+   * Returns {@code {"type":"status","channelName":"$$cluster-client-status"}}.
+   *
+   * @return the connection object of a status request
+   */
+  public static ConnObject status() {
+    return new ConnObject(STATUS, null, null, null, null, STATUS_CHANNEL, null, null, null, null);
   }
 
   /**

@@ -62,6 +62,7 @@ public final class PacketDecoder extends ByteToMessageDecoder {
 
   private final int maxFrameLength;
   private final int maxConnLength;
+  private final TrafficSink traffic;
   private final ConnCache conns = new ConnCache();
   private boolean failed;
   private boolean composite;
@@ -73,6 +74,18 @@ public final class PacketDecoder extends ByteToMessageDecoder {
    * @throws IllegalArgumentException if maxFrameLength is smaller than the header
    */
   public PacketDecoder(int maxFrameLength) {
+    this(maxFrameLength, TrafficSink.NONE);
+  }
+
+  /**
+   * Creates a decoder that counts the bytes of each packet it emits.
+   *
+   * @param maxFrameLength the largest frame accepted, header included, in bytes
+   * @param traffic where to count them
+   * @throws IllegalArgumentException if maxFrameLength is smaller than the header
+   */
+  public PacketDecoder(int maxFrameLength, TrafficSink traffic) {
+    this.traffic = traffic;
     if (maxFrameLength < Packet.HEADER_LENGTH) {
       throw new IllegalArgumentException(
           "maxFrameLength " + maxFrameLength + " is smaller than the header (24 bytes)");
@@ -167,6 +180,7 @@ public final class PacketDecoder extends ByteToMessageDecoder {
       return null;
     }
 
+    traffic.bytesIn((int) frameLength);
     in.skipBytes(Packet.HEADER_LENGTH);
     ConnObject conn = conns.parse(in.slice(in.readerIndex(), connLength));
     in.skipBytes(connLength);

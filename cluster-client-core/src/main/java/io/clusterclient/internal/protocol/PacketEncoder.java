@@ -17,16 +17,28 @@ import java.util.List;
  * PacketDecoder#MAX_CONN_LENGTH}, which every peer of this project would reject by closing the
  * connection.
  *
- * <p>Thread-safe and {@link Sharable}: stateless.
+ * <p>Thread-safe and {@link Sharable}: it holds only where it counts bytes.
  */
 @Sharable
 public final class PacketEncoder extends MessageToMessageEncoder<Packet> {
   /** Application objects up to this size travel in the header's buffer. */
   static final int INLINE_APP_LIMIT = 2048;
 
-  /** Creates an encoder; one instance may serve every channel. */
+  private final TrafficSink traffic;
+
+  /** Creates an encoder that counts nothing; one instance may serve every channel. */
   public PacketEncoder() {
+    this(TrafficSink.NONE);
+  }
+
+  /**
+   * Creates an encoder that counts the bytes of each packet it encodes.
+   *
+   * @param traffic where to count them
+   */
+  public PacketEncoder(TrafficSink traffic) {
     super(Packet.class);
+    this.traffic = traffic;
   }
 
   @Override
@@ -56,6 +68,7 @@ public final class PacketEncoder extends MessageToMessageEncoder<Packet> {
         .writeInt(conn.length)
         .writeInt(appLength)
         .writeBytes(conn);
+    traffic.bytesOut(headerAndConn + appLength);
     if (inline) {
       head.writeBytes(app, app.readerIndex(), appLength);
       out.add(head);

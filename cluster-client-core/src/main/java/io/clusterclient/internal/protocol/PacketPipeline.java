@@ -26,9 +26,21 @@ public final class PacketPipeline {
    * @return the pipeline, for more handlers
    */
   public static ChannelPipeline addCodec(ChannelPipeline pipeline, int maxFrameLength) {
+    return addCodec(pipeline, maxFrameLength, TrafficSink.NONE);
+  }
+
+  /**
+   * As {@link #addCodec(ChannelPipeline, int)}, counting the bytes of every packet read and written.
+   *
+   * @param pipeline a new channel's pipeline
+   * @param maxFrameLength the largest frame accepted, header included
+   * @param traffic where the codec counts bytes, on the channel's event loop
+   * @return the pipeline, for more handlers
+   */
+  public static ChannelPipeline addCodec(ChannelPipeline pipeline, int maxFrameLength, TrafficSink traffic) {
     return pipeline
         .addLast("flush", new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true))
-        .addLast("decoder", new PacketDecoder(maxFrameLength))
-        .addLast("encoder", new PacketEncoder());
+        .addLast("decoder", new PacketDecoder(maxFrameLength, traffic))
+        .addLast("encoder", traffic == TrafficSink.NONE ? new PacketEncoder() : new PacketEncoder(traffic));
   }
 }

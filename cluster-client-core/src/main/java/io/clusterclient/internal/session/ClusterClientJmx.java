@@ -182,4 +182,44 @@ final class ClusterClientJmx implements ClusterClientMXBean {
   public long getMaxFailoverGapMillis() {
     return metrics().maxFailoverGap().map(java.time.Duration::toMillis).orElse(-1L);
   }
+
+  @Override
+  public long getCallsQueued() {
+    return metrics().queued();
+  }
+
+  @Override
+  public long getCallsQueuedTotal() {
+    return metrics().queuedTotal();
+  }
+
+  @Override
+  public long getBytesIn() {
+    return metrics().bytesIn();
+  }
+
+  @Override
+  public long getBytesOut() {
+    return metrics().bytesOut();
+  }
+
+  @Override
+  public long getPushesSent() {
+    return metrics().pushesSent();
+  }
+
+  @Override
+  public long getPushesDelivered() {
+    return metrics().pushesDelivered();
+  }
+
+  @Override
+  public long getFollowersDropped() {
+    return metrics().followersDropped();
+  }
+
+  @Override
+  public long getCallsServed() {
+    return metrics().callsServed();
+  }
 }

@@ -23,7 +23,8 @@ import org.HdrHistogram.Recorder;
 /**
  * The meters of one session: calls that succeeded and failed, call latency per delegated method (HdrHistogram {@link Recorder}s,
  * lock-free on the calling threads, folded into cumulative histograms only when a snapshot is
- * asked for), calls in flight, failures by kind, and failover gaps. Thread-safe.
+ * asked for), calls in flight, failures by kind, failover gaps, and calls queued for a leader
+ * (counted only on the slow path, where a call waits for an election). Thread-safe.
  */
 final class Meters {
   /** Up to an hour, three significant digits: a few tens of KiB per method. */
@@ -37,6 +38,8 @@ final class Meters {
   private final AtomicLong failovers = new AtomicLong();
   private volatile long lastGapNanos = -1;
   private final AtomicLong maxGapNanos = new AtomicLong(-1);
+  private final LongAdder queued = new LongAdder();
+  private final LongAdder queuedTotal = new LongAdder();
 
   private static final class MethodLatency {
     final Recorder recorder = new Recorder(MAX_NANOS, 3);
@@ -106,7 +109,18 @@ final class Meters {
     maxGapNanos.accumulateAndGet(gapNanos, Math::max);
   }
 
-  ClusterMetrics snapshot(long retried, long elections) {
+  /** A call starts to wait for a leader. */
+  void queued() {
+    queued.increment();
+    queuedTotal.increment();
+  }
+
+  /** A call that waited for a leader stops waiting: one came, or the wait failed. */
+  void dequeued() {
+    queued.decrement();
+  }
+
+  ClusterMetrics snapshot(long retried, long elections, Traffic traffic, long delivered) {
     Map<String, ClusterMetrics.Latency> byMethod = new TreeMap<>();
     for (Map.Entry<MethodInfo, MethodLatency> e : latency.entrySet()) {
       MethodLatency m = e.getValue();
@@ -126,9 +140,21 @@ final class Meters {
     failedByKind.forEach((k, v) -> kinds.put(k, v.sum()));
     long last = lastGapNanos;
     long max = maxGapNanos.get();
-    return new ClusterMetrics(
-        succeeded.sum(), failed.sum(), retried, elections, Math.max(0, inFlight.sum()), kinds, byMethod,
-        failovers.get(), last < 0 ? null : Duration.ofNanos(last), max < 0 ? null : Duration.ofNanos(max));
+    return ClusterMetrics.builder()
+        .succeeded(succeeded.sum())
+        .failed(failed.sum())
+        .retried(retried)
+        .elections(elections)
+        .inFlight(Math.max(0, inFlight.sum()))
+        .failedByKind(kinds)
+        .latency(byMethod)
+        .failovers(failovers.get(), last < 0 ? null : Duration.ofNanos(last), max < 0 ? null : Duration.ofNanos(max))
+        .queued(Math.max(0, queued.sum()), queuedTotal.sum())
+        .bytes(traffic.bytesIn(), traffic.bytesOut())
+        .pushes(traffic.pushesSent(), delivered)
+        .followersDropped(traffic.followersDropped())
+        .callsServed(traffic.callsServed())
+        .build();
   }
 
   private static long micros(long nanos) {

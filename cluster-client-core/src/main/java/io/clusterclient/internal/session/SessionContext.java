@@ -61,4 +61,27 @@ public interface SessionContext {
 
   /** @return whether the session was closed: a leader of it left behind may be replaced */
   boolean isClosed();
+
+  /**
+   * @return where this session's connections count their bytes, pushes and dropped followers;
+   *     {@link Traffic#DISCARD} for a backend whose counts nobody reads
+   */
+  default Traffic traffic() {
+    return Traffic.DISCARD;
+  }
+
+  /** @return the session's meters now, for a status report */
+  default io.clusterclient.ClusterMetrics metrics() {
+    return io.clusterclient.ClusterMetrics.builder().build();
+  }
+
+  /** @return the keys this process subscribed, for a status report */
+  default java.util.Set<String> subscriptionKeys() {
+    return java.util.Set.of();
+  }
+
+  /** @return how many publishes this process remembers, for a status report */
+  default int rememberedPublishes() {
+    return 0;
+  }
 }

@@ -218,6 +218,7 @@ public final class SessionMachine implements SessionContext {
   private final CopyOnWriteArrayList<ListenerRegistration> listeners = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private final Meters meters = new Meters();
+  private final Traffic traffic = new Traffic();
   /** When the live leader was lost ({@code loop.nanoTime()}); 0 when none is being replaced. Loop only. */
   private long lostAtNanos;
   private final AtomicLong retried = new AtomicLong();
@@ -791,6 +792,7 @@ public final class SessionMachine implements SessionContext {
     }
     epoch++; // every result still on its way is stale from now on
     cancelRetry.run();
+    LOG.info("[cluster-client:{}] closing (was {})", name(), v.phase().role);
     ClusterClosedException closedError = closedException();
     view = new View(Phase.CLOSED, epoch, null, CompletableFuture.failedFuture(closedError), null);
     // The backend first: a leader that hands over frees the port and tells its followers before
@@ -992,7 +994,12 @@ public final class SessionMachine implements SessionContext {
     Runnable cancel =
         loop.schedule(
             () -> bounded.completeExceptionally(new TimeoutException()), deadline - loop.nanoTime());
-    bounded.whenComplete((b, e) -> cancel.run());
+    meters.queued();
+    bounded.whenComplete(
+        (b, e) -> {
+          meters.dequeued();
+          cancel.run();
+        });
     bounded.whenCompleteAsync(
         (b, e) -> {
           if (e != null) {
@@ -1168,8 +1175,9 @@ public final class SessionMachine implements SessionContext {
     // Without a leader now, the replay after the election sends it.
   }
 
-  ClusterMetrics metrics() {
-    return meters.snapshot(retried.get(), elections.get());
+  @Override
+  public ClusterMetrics metrics() {
+    return meters.snapshot(retried.get(), elections.get(), traffic, subscriptions.delivered());
   }
 
   // ---- listeners ----
@@ -1279,7 +1287,7 @@ public final class SessionMachine implements SessionContext {
               + "leader; call it from another thread");
     }
     try {
-      v.gate().get(Math.max(0, deadline - loop.nanoTime()), TimeUnit.NANOSECONDS);
+      awaitGate(v, deadline);
       View live = view;
       // Live when the gate opened, but it may have ended already: the next one waits once more.
       return live.backend() != null ? live : awaitLive(info, deadline);
@@ -1288,6 +1296,17 @@ public final class SessionMachine implements SessionContext {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ClusterException(info.description() + " was interrupted while waiting for a leader", e);
+    }
+  }
+
+  /** Waits for the gate of an electing view, counted as a call queued for a leader. */
+  private void awaitGate(View v, long deadline)
+      throws ExecutionException, TimeoutException, InterruptedException {
+    meters.queued();
+    try {
+      v.gate().get(Math.max(0, deadline - loop.nanoTime()), TimeUnit.NANOSECONDS);
+    } finally {
+      meters.dequeued();
     }
   }
 
@@ -1429,6 +1448,11 @@ public final class SessionMachine implements SessionContext {
   /** @return how many publishes this process remembers */
   public int rememberedPublishes() {
     return remembered.size();
+  }
+
+  @Override
+  public Traffic traffic() {
+    return traffic;
   }
 
   @Override

@@ -29,6 +29,12 @@ final class Subscriptions {
   private final Executor callbacks;
   private final Consumer<Throwable> errors;
   private final Map<String, Topic> topics = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.LongAdder delivered = new java.util.concurrent.atomic.LongAdder();
+
+  /** @return values handed to listeners so far: one per listener per value */
+  long delivered() {
+    return delivered.sum();
+  }
 
   /** @return the keys subscribed now, a snapshot */
   java.util.Set<String> keys() {
@@ -187,6 +193,7 @@ final class Subscriptions {
             return;
           }
           try {
+            delivered.increment();
             entry.type.method().invoke(entry.listener, decoded);
           } catch (InvocationTargetException e) {
             errors.accept(

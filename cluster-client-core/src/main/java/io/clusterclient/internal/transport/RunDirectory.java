@@ -48,6 +48,16 @@ public final class RunDirectory {
     }
   }
 
+  /**
+   * The run directory some options name, or its default, without creating or checking it.
+   *
+   * @param options the options
+   * @return the absolute directory
+   */
+  public static Path resolve(ClusterOptions options) {
+    return options.runDir().orElseGet(RunDirectory::defaultRunDir).toAbsolutePath().normalize();
+  }
+
   /** {@code $XDG_RUNTIME_DIR/cluster-client}, else {@code <java.io.tmpdir>/cluster-client-<user>}. */
   static Path defaultRunDir() {
     String xdg = System.getenv("XDG_RUNTIME_DIR");
