@@ -714,7 +714,7 @@ final class SerializeJson {
   static String isoString(long millis) {
     java.time.LocalDateTime t =
         java.time.LocalDateTime.ofEpochSecond(
-            Math.floorDiv(millis, 1000), (int) Math.floorMod(millis, 1000) * 1_000_000, java.time.ZoneOffset.UTC);
+            Math.floorDiv(millis, 1000), Math.floorMod(millis, 1000) * 1_000_000, java.time.ZoneOffset.UTC);
     int year = t.getYear();
     String y = year >= 0 && year <= 9999
         ? String.format(Locale.ROOT, "%04d", year)

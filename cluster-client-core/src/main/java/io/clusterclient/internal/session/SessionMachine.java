@@ -215,6 +215,7 @@ public final class SessionMachine implements SessionContext {
   private final Executor electionWork;
   private final Executor callbackExecutor;
   private final Subscriptions subscriptions;
+  private final EventListeners eventListeners;
   private final CopyOnWriteArrayList<ListenerRegistration> listeners = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private final Meters meters = new Meters();
@@ -334,6 +335,7 @@ public final class SessionMachine implements SessionContext {
     this.port = key.port();
     this.electionWork = host.elections();
     this.subscriptions = new Subscriptions(codec, callbackExecutor, this::reportError);
+    this.eventListeners = new EventListeners(codec, this::reportError);
     this.view = new View(Phase.ELECTING, 0, null, new CompletableFuture<>(), null);
   }
 
@@ -799,6 +801,7 @@ public final class SessionMachine implements SessionContext {
     endInterim(true);
     fireRole(Role.CLOSED);
     listeners.clear();
+    eventListeners.clear();
     told.clear();
     published.clear();
     remembered.clear();
@@ -832,6 +835,13 @@ public final class SessionMachine implements SessionContext {
       public void pushed(String k, byte[] value) {
         if (view.epoch() == e) {
           subscriptions.push(k, value);
+        }
+      }
+
+      @Override
+      public void event(String name, byte[] value) {
+        if (view.epoch() == e) {
+          eventListeners.deliver(name, value);
         }
       }
 
@@ -1030,7 +1040,7 @@ public final class SessionMachine implements SessionContext {
 
   void subscribe(MethodInfo info, Object[] args) {
     JsonNode reg = Regs.toTree(args[0], info.parameterTypes()[0]);
-    String k = Keys.subscriptionKey(reg);
+    String k = Keys.subscriptionKey(reg, options);
     boolean first = subscriptions.add(k, reg, info, args[1]);
     post(() -> syncKey(k), null);
     Duration limit = options.subscribeTimeout().orElse(null);
@@ -1049,7 +1059,7 @@ public final class SessionMachine implements SessionContext {
 
   void unsubscribe(MethodInfo info, Object[] args) {
     JsonNode reg = Regs.toTree(args[0], info.parameterTypes()[0]);
-    String k = Keys.subscriptionKey(reg);
+    String k = Keys.subscriptionKey(reg, options);
     subscriptions.remove(k, args.length > 1 ? args[1] : null);
     post(() -> syncKey(k), null);
   }
@@ -1079,7 +1089,7 @@ public final class SessionMachine implements SessionContext {
   }
 
   void publish(MethodInfo info, Object[] args) {
-    String k = Keys.subscriptionKey(Regs.toTree(args[0], info.parameterTypes()[0]));
+    String k = Keys.subscriptionKey(Regs.toTree(args[0], info.parameterTypes()[0]), options);
     // Bounded on the caller's thread, so that the caller hears it; a few concurrent publishes of
     // new keys may pass the bound together, never more.
     boolean added = remembered.add(k);
@@ -1126,7 +1136,7 @@ public final class SessionMachine implements SessionContext {
     if (view.phase() == Phase.CLOSED) {
       return CompletableFuture.failedFuture(closedException());
     }
-    String k = Keys.subscriptionKey(Regs.toTree(reg, info.parameterTypes()[0]));
+    String k = Keys.subscriptionKey(Regs.toTree(reg, info.parameterTypes()[0]), options);
     CompletableFuture<Boolean> out = new CompletableFuture<>();
     try {
       loop.execute(
@@ -1158,6 +1168,11 @@ public final class SessionMachine implements SessionContext {
       }
     }
     // Without a leader now, the replay after the election sends it.
+  }
+
+  /** @return the listeners of the real client's events in this process */
+  EventListeners eventListeners() {
+    return eventListeners;
   }
 
   ClusterMetrics metrics() {
