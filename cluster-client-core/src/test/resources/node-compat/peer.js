@@ -8,6 +8,12 @@
  *   node peer.js --role leader|follower --port <n> --name <channelName> [--response-timeout ms]
  *                [--heartbeat-interval ms] [--max-wait-time ms]
  *                [--ready-delay ms] [--ready-error message] [--stay-after-ready-failure]
+ *                [--transcode json|default]
+ *
+ * --transcode json (the default of this script) passes a plain-JSON transcode; --transcode default passes
+ * none, so the original uses its own default, serialize-json. In command arguments, {"$buffer": base64}
+ * stands for a Buffer and {"$date": ms} for a Date; output prints Buffers, Dates and Errors the same way
+ * ({"$error": {name, message, code}}), so that the tests see the types the original received.
  *
  * stdin (one command a line):
  *   call <method> <JSON array of args>   -> RESULT <method> <JSON result> | ERROR <method> <JSON {name,message,code}>
@@ -42,7 +48,13 @@ function out(line) {
 }
 
 function json(v) {
-  const s = JSON.stringify(v);
+  const s = JSON.stringify(v, function (key, value) {
+    const raw = this[key];
+    if (Buffer.isBuffer(raw)) return { $buffer: raw.toString('base64') };
+    if (raw instanceof Date) return { $date: raw.getTime() };
+    if (raw instanceof Error) return { $error: { name: raw.name, message: raw.message, code: raw.code } };
+    return value;
+  });
   return s === undefined ? 'null' : s;
 }
 
@@ -82,12 +94,14 @@ function parseArgs(argv) {
       case '--ready-delay': opts.readyDelay = int('--ready-delay'); break;
       case '--ready-error': opts.readyError = next(); break;
       case '--stay-after-ready-failure': opts.stayAfterReadyFailure = true; break;
+      case '--transcode': opts.transcode = next(); break;
       default: usage(`unknown argument ${a}`);
     }
   }
   if (opts.role !== 'leader' && opts.role !== 'follower') usage('--role must be leader or follower');
   if (!opts.port) usage('--port is required');
   if (!opts.name) usage('--name is required');
+  if (opts.transcode && opts.transcode !== 'json' && opts.transcode !== 'default') usage('--transcode must be json or default');
   return opts;
 }
 
@@ -164,6 +178,16 @@ class EchoClient extends EventEmitter {
     throw err;
   }
 
+  // A Buffer and a Date in, a Buffer and a Date out: inverted bytes, one second later.
+  async item(it) {
+    invoked('item', arguments);
+    return {
+      dataId: it.dataId,
+      data: Buffer.from(Array.from(it.data, b => 255 - b)),
+      at: new Date(it.at.getTime() + 1000),
+    };
+  }
+
   async slow(ms) {
     invoked('slow', arguments);
     await new Promise(resolve => setTimeout(resolve, ms));
@@ -185,7 +209,8 @@ class EchoClient extends EventEmitter {
   publish(reg) {
     invoked('publish', arguments);
     const key = JSON.stringify({ dataId: reg && reg.dataId });
-    const value = reg ? reg.value : undefined;
+    // A reg without a value (an item: a Buffer and a Date) is itself the value.
+    const value = reg && 'value' in reg ? reg.value : reg;
     this._values.set(key, value);
     for (const listener of (this._listeners.get(key) || []).slice()) {
       listener(value);
@@ -222,12 +247,14 @@ const clusterOptions = {
   port: opts.port,
   isLeader: opts.role === 'leader',
   logger: stderrLogger,
-  transcode: {
-    // JSON.stringify(undefined) is undefined, and Buffer.from(undefined) throws: send 'null' instead
-    encode: v => Buffer.from(json(v)),
-    decode: b => JSON.parse(b),
-  },
 };
+if (opts.transcode !== 'default') {
+  clusterOptions.transcode = {
+    // JSON.stringify(undefined) is undefined, and Buffer.from(undefined) throws: send 'null' instead
+    encode: v => Buffer.from(JSON.stringify(v) === undefined ? 'null' : JSON.stringify(v)),
+    decode: b => JSON.parse(b),
+  };
+}
 if (opts.responseTimeout !== undefined) clusterOptions.responseTimeout = opts.responseTimeout;
 if (opts.heartbeatInterval !== undefined) clusterOptions.heartbeatInterval = opts.heartbeatInterval;
 if (opts.maxWaitTime !== undefined) clusterOptions.maxWaitTime = opts.maxWaitTime;
@@ -240,6 +267,7 @@ const client = cluster(EchoClient, clusterOptions)
   .delegate('add', 'invoke')
   .delegate('fail', 'invoke')
   .delegate('slow', 'invoke')
+  .delegate('item', 'invoke')
   .create({ readyDelay: opts.readyDelay, readyError: opts.readyError });
 
 let exiting = false;
@@ -262,9 +290,17 @@ client.ready().then(() => out(`READY ${opts.role}`), err => {
 
 const listeners = new Map(); // JSON key of reg -> [listener] registered by this script
 
+function revive(key, value) {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    if (typeof value.$buffer === 'string') return Buffer.from(value.$buffer, 'base64');
+    if (typeof value.$date === 'number') return new Date(value.$date);
+  }
+  return value;
+}
+
 function parseJson(text, what) {
   try {
-    return { value: JSON.parse(text) };
+    return { value: JSON.parse(text, revive) };
   } catch (err) {
     return { bad: `${what} is not JSON: ${err.message}` };
   }

@@ -11,8 +11,10 @@ import java.lang.reflect.Type;
  *
  * <p>The default (when {@link ClusterOptions.Builder#codec} is not set) writes plain JSON, so that a
  * Node.js cluster-client using {@code JSON.stringify}/{@code JSON.parse} as its transcode can lead or
- * follow. A codec must never let the input choose a class to instantiate: the bytes come from any
- * local process that can reach the port.
+ * follow; {@code JacksonCodec.serializeJson()} (in {@code cluster-client-core}) speaks the
+ * original's own default, serialize-json, for Node.js processes on their defaults. A codec must never
+ * let the input choose a class to instantiate: the bytes come from any local process that can reach
+ * the port.
  *
  * <p>Implementations must be thread-safe: one codec serves every call of every thread.
  */

@@ -140,6 +140,50 @@ public interface ClusterHandle extends AutoCloseable {
   void removeListener(ClusterListener listener);
 
   /**
+   * Adds a listener of the real client's events of one name (see {@link ClusterEvents}), run on a
+   * cluster-client worker thread.
+   *
+   * @param name the event's name
+   * @param type what to read each value as: {@code Object.class} gives JSON's shapes (maps, lists,
+   *     strings, numbers, booleans, null)
+   * @param listener the listener
+   * @param <T> the value's type
+   */
+  default <T> void addEventListener(String name, Class<T> type, ClusterEventListener<? super T> listener) {
+    throw new UnsupportedOperationException("this handle delivers no events");
+  }
+
+  /**
+   * Adds a listener of the real client's events of one name, run on the given executor. Events
+   * reach every process: the leader's own listeners, and each Java follower's, which the leader
+   * sends them to (a Node.js follower ignores them). A listener is kept across elections: it hears
+   * the events of each real client in turn, but none emitted while its process has no leader, and
+   * none emitted before it was added. A listener that throws, or a value that cannot be read as
+   * {@code type}, is reported to the {@link ClusterListener#error} listeners and does not stop the
+   * others.
+   *
+   * @param name the event's name
+   * @param type what to read each value as
+   * @param listener the listener
+   * @param executor where to run it; one listener hears its events one at a time, in order
+   * @param <T> the value's type
+   */
+  default <T> void addEventListener(
+      String name, Class<T> type, ClusterEventListener<? super T> listener, Executor executor) {
+    throw new UnsupportedOperationException("this handle delivers no events");
+  }
+
+  /**
+   * Removes an event listener from every name it was added for; closing the handle removes its
+   * event listeners too.
+   *
+   * @param listener the listener
+   */
+  default void removeEventListener(ClusterEventListener<?> listener) {
+    throw new UnsupportedOperationException("this handle delivers no events");
+  }
+
+  /**
    * Closes this instance. When it is the last open instance of its name in this process, the process
    * leaves the cluster: a follower disconnects, a leader closes the real client and frees the port so
    * that the others elect a new leader. Idempotent; calls made after it fail with {@link

@@ -14,7 +14,11 @@ import java.util.function.UnaryOperator;
  * <p>Every option left unset on the builder is read, in this order, from the system property {@code
  * clusterclient.<option>} (for example {@code -Dclusterclient.port=7788}), then from the environment
  * variable {@code CLUSTER_CLIENT_<OPTION>} (for example {@code CLUSTER_CLIENT_PORT=7788}), then takes
- * its default. Durations are read as milliseconds ({@code 3000}) or ISO-8601 ({@code PT3S}).
+ * its default. Durations are read as milliseconds ({@code 3000}) or ISO-8601 ({@code PT3S}). The port
+ * and single mode also read, last, the variables of Node.js cluster-client, {@code
+ * NODE_CLUSTER_CLIENT_PORT} and {@code NODE_CLUSTER_CLIENT_SINGLE_MODE} ({@code 1} for single mode,
+ * {@code 0} for none: the only values both libraries read alike), so that one environment configures
+ * a host of Java and Node.js processes.
  *
  * <table>
  *   <caption>Options</caption>
@@ -66,6 +70,7 @@ public final class ClusterOptions {
   private final boolean jmx;
   private final java.nio.file.Path runDir;
   private final ClusterCodec codec;
+  private final java.util.function.Function<Object, String> formatKey;
   private final Executor callbackExecutor;
   /** Where each option's value came from: "code", "default", or the property or variable. */
   private final java.util.Map<String, String> origins;
@@ -123,6 +128,7 @@ public final class ClusterOptions {
       throw new ClusterConfigurationException(s.origin("runDir", dir) + ", not a path: " + e.getMessage());
     }
     this.codec = b.codec;
+    this.formatKey = b.formatKey;
     this.callbackExecutor = b.callbackExecutor;
     java.util.Map<String, String> from = new java.util.HashMap<>(s.sources);
     for (String option : OPTIONS) {
@@ -141,7 +147,7 @@ public final class ClusterOptions {
           "responseTimeout", "heartbeatInterval", "checkHeartbeat", "broadcast", "subscribeTimeout",
           "maxFrameLength", "maxRememberedPublishes", "handoverTimeout", "closeOnShutdown",
           "codecOnLeader", "transport", "allowUnauthenticated", "jmx", "runDir", "codec",
-          "callbackExecutor");
+          "formatKey", "callbackExecutor");
 
   /**
    * Where an option's value came from, for messages that tell how to change it.
@@ -149,7 +155,8 @@ public final class ClusterOptions {
    * @param option an option's name, as in the builder: {@code "port"}
    * @return {@code "code"} (set on the builder, which the environment cannot override), {@code
    *     "system property clusterclient.<option>"}, {@code "environment variable
-   *     CLUSTER_CLIENT_<OPTION>"}, or {@code "default"}
+   *     CLUSTER_CLIENT_<OPTION>"} (or {@code NODE_CLUSTER_CLIENT_PORT}, {@code
+   *     NODE_CLUSTER_CLIENT_SINGLE_MODE}), or {@code "default"}
    * @throws IllegalArgumentException for a name that is not an option
    */
   public String originOf(String option) {
@@ -205,6 +212,7 @@ public final class ClusterOptions {
     b.jmx = jmx;
     b.runDir = runDir;
     b.codec = codec;
+    b.formatKey = formatKey;
     b.callbackExecutor = callbackExecutor;
     for (String option : OPTIONS) {
       b.inherited.put(option, originOf(option));
@@ -410,6 +418,17 @@ public final class ClusterOptions {
   }
 
   /**
+   * The function from a registration to its subscription key, or empty for the default: the
+   * compact JSON of the registration, as Node.js's {@code JSON.stringify} prints it.
+   *
+   * @return the function if one was set
+   * @see Builder#formatKey(java.util.function.Function)
+   */
+  public Optional<java.util.function.Function<Object, String>> formatKey() {
+    return Optional.ofNullable(formatKey);
+  }
+
+  /**
    * The executor that completes asynchronous results and runs listeners, or empty for the library's
    * shared worker threads.
    *
@@ -471,6 +490,7 @@ public final class ClusterOptions {
     private Boolean jmx;
     private java.nio.file.Path runDir;
     private ClusterCodec codec;
+    private java.util.function.Function<Object, String> formatKey;
     private Executor callbackExecutor;
 
     /** Origins of the values copied by {@link ClusterOptions#toBuilder()}, until they are set again. */
@@ -501,6 +521,7 @@ public final class ClusterOptions {
         case "jmx" -> jmx != null;
         case "runDir" -> runDir != null;
         case "codec" -> codec != null;
+        case "formatKey" -> formatKey != null;
         case "callbackExecutor" -> callbackExecutor != null;
         default -> false;
       };
@@ -805,6 +826,29 @@ public final class ClusterOptions {
     }
 
     /**
+     * Sets how a registration ({@code reg}) becomes its subscription key, as the original's {@code
+     * formatKey} option does: subscriptions, and remembered publishes, are told apart by key. The
+     * function receives the registration as JSON values, whatever its Java type, so that every
+     * process computes the same key from the same registration, the leader too from what it
+     * received: a {@code Map<String, Object>} (members in order), a {@code List<Object>}, a {@code
+     * String}, an {@code Integer}, {@code Long}, {@code BigInteger} or {@code Double}, a {@code
+     * Boolean}, or null. The key on the wire is {@code "$$inner$$__"} followed by what it returns.
+     * Every process of the cluster must use the same function (a Node.js peer, the same {@code
+     * formatKey}). By default the key is the compact JSON of the registration, exactly as Node.js's
+     * {@code JSON.stringify} prints it. It runs on the subscriber's or publisher's thread, and on
+     * the leader's I/O thread for registrations that come from followers: keep it fast, and
+     * thread-safe.
+     *
+     * @param formatKey returns the key of a registration; never null, and for equal registrations
+     *     equal keys
+     * @return this builder
+     */
+    public Builder formatKey(java.util.function.Function<Object, String> formatKey) {
+      this.formatKey = Objects.requireNonNull(formatKey, "formatKey");
+      return this;
+    }
+
+    /**
      * Sets the executor that completes asynchronous results and runs listeners.
      *
      * @param executor the executor
@@ -854,13 +898,14 @@ public final class ClusterOptions {
         origins.put(option, where[0] + " is '" + value.trim() + "'");
         return value.trim();
       }
-      String variable = envName(option);
-      value = env.apply(variable);
-      if (value != null && !value.isBlank()) {
-        where[0] = "environment variable " + variable;
-        sources.put(option, where[0]);
-        origins.put(option, where[0] + " is '" + value.trim() + "'");
-        return value.trim();
+      for (String variable : new String[] {envName(option), NODE_ENV_NAMES.get(option)}) {
+        value = variable == null ? null : env.apply(variable);
+        if (value != null && !value.isBlank()) {
+          where[0] = "environment variable " + variable;
+          sources.put(option, where[0]);
+          origins.put(option, where[0] + " is '" + value.trim() + "'");
+          return value.trim();
+        }
       }
       return null;
     }
@@ -881,11 +926,18 @@ public final class ClusterOptions {
       if (v == null) {
         return dflt;
       }
+      int parsed;
       try {
-        return Integer.parseInt(v);
+        parsed = Integer.parseInt(v);
       } catch (NumberFormatException e) {
         throw invalid(where[0], v, "a whole number");
       }
+      if (parsed == 0 && where[0].endsWith(NODE_ENV_NAMES.getOrDefault(option, "\0"))) {
+        throw new ClusterConfigurationException(
+            where[0] + " is '0', which Node.js cluster-client reads as its default port 7777; set the"
+                + " port itself (or unset it for 7777)");
+      }
+      return parsed;
     }
 
     Boolean bool(String option, Boolean dflt) {
@@ -893,6 +945,17 @@ public final class ClusterOptions {
       String v = raw(option, where);
       if (v == null) {
         return dflt;
+      }
+      if (where[0].endsWith(NODE_ENV_NAMES.getOrDefault(option, "\0"))) {
+        // Node.js reads only "1" as true, anything else as false: accept what both read alike.
+        return switch (v) {
+          case "1" -> Boolean.TRUE;
+          case "0" -> Boolean.FALSE;
+          default -> throw new ClusterConfigurationException(
+              where[0] + " is '" + v + "': Node.js cluster-client reads only 1 as true and anything"
+                  + " else as false, so Java and Node.js processes would disagree; set it to 1 or 0"
+                  + " (or set " + envName(option) + ", which Java processes read first)");
+        };
       }
       switch (v.toLowerCase(Locale.ROOT)) {
         case "true":
@@ -941,6 +1004,10 @@ public final class ClusterOptions {
           where + " is '" + value + "', which is not " + want + ": fix or unset it");
     }
   }
+
+  /** The environment variables of Node.js cluster-client, read after the Java ones. */
+  private static final java.util.Map<String, String> NODE_ENV_NAMES =
+      java.util.Map.of("port", "NODE_CLUSTER_CLIENT_PORT", "singleMode", "NODE_CLUSTER_CLIENT_SINGLE_MODE");
 
   static String envName(String option) {
     StringBuilder sb = new StringBuilder("CLUSTER_CLIENT_");

@@ -126,6 +126,89 @@ class ClusterOptionsTest {
     assertThat(o.maxFrameLength()).isEqualTo(4096);
   }
 
+  // ---- the environment variables of Node.js cluster-client ----
+
+  @Test
+  void theNodeJsVariablesAreReadAfterTheJavaOnes() {
+    env.put("NODE_CLUSTER_CLIENT_PORT", "7100");
+    env.put("NODE_CLUSTER_CLIENT_SINGLE_MODE", "1");
+
+    ClusterOptions o = build();
+
+    assertThat(o.port()).isEqualTo(7100);
+    assertThat(o.singleMode()).isTrue();
+    assertThat(o.originOf("port")).isEqualTo("environment variable NODE_CLUSTER_CLIENT_PORT");
+    assertThat(o.originOf("singleMode")).isEqualTo("environment variable NODE_CLUSTER_CLIENT_SINGLE_MODE");
+  }
+
+  @Test
+  void theJavaNamesWinOverTheNodeJsOnes() {
+    env.put("NODE_CLUSTER_CLIENT_PORT", "7100");
+    env.put("CLUSTER_CLIENT_PORT", "7200");
+    env.put("NODE_CLUSTER_CLIENT_SINGLE_MODE", "1");
+    env.put("CLUSTER_CLIENT_SINGLE_MODE", "false");
+    properties.put("clusterclient.port", "7300");
+
+    ClusterOptions o = build();
+
+    assertThat(o.port()).isEqualTo(7300);
+    assertThat(o.singleMode()).isFalse();
+    assertThat(build(ClusterOptions.builder().port(7400)).port()).isEqualTo(7400);
+  }
+
+  @Test
+  void nodeSingleModeZeroIsClusterMode() {
+    env.put("NODE_CLUSTER_CLIENT_SINGLE_MODE", "0");
+
+    assertThat(build().singleMode()).isFalse();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"true", "yes", "2"})
+  void aNodeSingleModeValueThatNodeJsWouldReadOtherwiseIsRefused(String value) {
+    env.put("NODE_CLUSTER_CLIENT_SINGLE_MODE", value);
+
+    assertThatThrownBy(this::build)
+        .isInstanceOf(ClusterConfigurationException.class)
+        .hasMessageContaining("NODE_CLUSTER_CLIENT_SINGLE_MODE is '" + value + "'")
+        .hasMessageContaining("reads only 1 as true")
+        .hasMessageContaining("set it to 1 or 0");
+  }
+
+  @Test
+  void aNodePortOfZeroOrNotANumberIsRefused() {
+    env.put("NODE_CLUSTER_CLIENT_PORT", "0");
+    assertThatThrownBy(this::build).hasMessageContaining("NODE_CLUSTER_CLIENT_PORT is '0'")
+        .hasMessageContaining("default port 7777");
+    env.put("NODE_CLUSTER_CLIENT_PORT", "77x");
+    assertThatThrownBy(this::build).hasMessageContaining("NODE_CLUSTER_CLIENT_PORT is '77x'");
+  }
+
+  @Test
+  void onlyThePortAndSingleModeHaveNodeJsNames() {
+    env.put("NODE_CLUSTER_CLIENT_MAX_WAIT_TIME", "5");
+    env.put("NODE_CLUSTER_CLIENT_NAME", "x");
+
+    ClusterOptions o = build();
+
+    assertThat(o.maxWaitTime()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(o.name()).isEmpty();
+  }
+
+  // ---- formatKey ----
+
+  @Test
+  void formatKeyIsUnsetByDefaultAndKeptByToBuilder() {
+    assertThat(build().formatKey()).isEmpty();
+    assertThat(build().originOf("formatKey")).isEqualTo("default");
+    java.util.function.Function<Object, String> f = reg -> "k";
+    ClusterOptions o = build(ClusterOptions.builder().formatKey(f));
+    assertThat(o.formatKey()).containsSame(f);
+    assertThat(o.originOf("formatKey")).isEqualTo("code");
+    assertThat(o.toBuilder().build().formatKey()).containsSame(f);
+    assertThatThrownBy(() -> ClusterOptions.builder().formatKey(null)).isInstanceOf(NullPointerException.class);
+  }
+
   @Test
   void aBlankSystemPropertyCountsAsUnsetAndFallsThroughToTheEnvironment() {
     properties.put("clusterclient.port", "   ");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.clusterclient.ClusterCodec;
 import io.clusterclient.ClusterOptions;
 import io.clusterclient.internal.codec.JsonCodec;
+import io.clusterclient.internal.codec.SerializeJsonCodec;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -30,6 +31,19 @@ import java.util.function.Consumer;
  * the input name a class to instantiate), polymorphism by class name is only allowed below a base
  * type of the application's own unless the mapper chose its own validator, nesting and number
  * lengths are bounded, unknown properties are ignored. The given mapper is copied, never changed.
+ *
+ * <p>{@link #serializeJson()} writes the bytes of {@code serialize-json} instead of JSON: the default
+ * {@code transcode} of Node.js cluster-client, for clusters that Node.js processes on their defaults
+ * join (every process of the cluster, Java or Node.js, must then use it):
+ *
+ * <pre>{@code
+ * ClusterOptions options = ClusterOptions.builder()
+ *     .allowUnauthenticated(true)               // Node.js peers cannot prove the owner's secret
+ *     .codec(JacksonCodec.serializeJson())
+ *     .build();
+ * }</pre>
+ *
+ * <p>Thread-safe: every codec made here is immutable.
  */
 public final class JacksonCodec {
   private JacksonCodec() {}
@@ -65,6 +79,37 @@ public final class JacksonCodec {
     JsonMapper.Builder builder = JsonCodec.defaultMapperBuilder();
     customizer.accept(builder);
     return new JsonCodec(builder.build());
+  }
+
+  /**
+   * Returns the codec of Node.js cluster-client's default {@code transcode}, {@code serialize-json}
+   * (npm {@code serialize-json} 1.0.3): it writes exactly the bytes that Node.js writes for the same
+   * value, and reads what Node.js writes, Buffers, Dates and Errors included. Values are mapped to
+   * their declared Java types by the default mapper, as with {@link #defaults()}; a Buffer is a
+   * {@code byte[]}, a Date is written from a {@code Date}, {@code Instant}, {@code OffsetDateTime},
+   * {@code ZonedDateTime} or {@code Calendar} and read as ISO-8601 text by whatever type is declared,
+   * and an Error read as {@code Object} or as an exception type is a {@link
+   * io.clusterclient.RemoteInvocationException} (an Error is written from a {@code Throwable}).
+   *
+   * @return the shared serialize-json codec
+   */
+  public static ClusterCodec serializeJson() {
+    return SerializeJsonCodec.shared();
+  }
+
+  /**
+   * Returns a serialize-json codec (see {@link #serializeJson()}) whose mapper starts from the
+   * default modules and settings, changed by the customizer.
+   *
+   * @param customizer adds modules, changes features, naming and the like
+   * @return a new codec
+   * @throws IllegalArgumentException if the customizer activates default typing
+   */
+  public static ClusterCodec serializeJson(Consumer<? super JsonMapper.Builder> customizer) {
+    Objects.requireNonNull(customizer, "customizer");
+    JsonMapper.Builder builder = JsonCodec.defaultMapperBuilder();
+    customizer.accept(builder);
+    return new SerializeJsonCodec(builder);
   }
 
   /**

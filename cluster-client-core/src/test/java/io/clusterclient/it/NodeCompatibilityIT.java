@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The wire format against the original: Node.js cluster-client 3.7.0 with a plain-JSON transcode, as
- * a follower of a Java leader and as the leader of a Java follower. Skipped, saying why, when node or
- * npm is missing.
+ * The wire format against the original: Node.js cluster-client 3.7.0 with a plain-JSON transcode, and
+ * on its defaults (serialize-json, against Java processes using {@code JacksonCodec.serializeJson()}),
+ * as a follower of a Java leader and as the leader of a Java follower. Skipped, saying why, when node
+ * or npm is missing.
  */
 @Timeout(300)
 class NodeCompatibilityIT {
@@ -178,5 +179,86 @@ class NodeCompatibilityIT {
         .contains("\"remoteClass\":\"EchoError\"")
         .contains("\"remoteMessage\":\"boom\"")
         .contains("\"code\":\"E_ECHO\"");
+  }
+
+  // ---- a Node.js peer on its defaults: serialize-json, Buffers and Dates ----
+
+  private TestProcess nodeOnDefaults(String tag, String role, int port) {
+    java.util.List<String> command = node.peerCommand(role, port, "catalog");
+    command.add("--transcode");
+    command.add("default");
+    return processes.add(TestProcess.start(tag, command, Map.of(), Path.of("target", "child-logs")));
+  }
+
+  private TestProcess javaCatalog(String tag, int port, String... options) {
+    return processes.add(ChildJvm.builder(CatalogChild.class).name(tag).args(concat(port, options)).start());
+  }
+
+  private static String[] concat(int port, String... options) {
+    String[] args = new String[1 + options.length];
+    args[0] = String.valueOf(port);
+    System.arraycopy(options, 0, args, 1, options.length);
+    return args;
+  }
+
+  @Test
+  void aNodeFollowerOnItsDefaultsIsServedByAJavaLeaderBuffersAndDatesIncluded() {
+    int port = Ports.free();
+    TestProcess leader = javaCatalog("java-catalog-leader", port, "leader=true");
+    assertThat(leader.awaitLine("READY ", WAIT)).isEqualTo("READY LEADER");
+    TestProcess follower = nodeOnDefaults("node-defaults-follower", "follower", port);
+    follower.awaitLine("READY follower", WAIT);
+
+    // Invoke: a Buffer (00 01 ff) and a Date in, the real client's Buffer and Date out.
+    assertThat(nodeCall(follower, "item",
+            "[{\"dataId\":\"i1\",\"data\":{\"$buffer\":\"AAH/\"},\"at\":{\"$date\":1700000000123}}]"))
+        .isEqualTo("RESULT item {\"dataId\":\"i1\",\"data\":{\"$buffer\":\"//4A\"},\"at\":{\"$date\":1700000001123}}");
+    // Errors: the Java exception's class, message and code, as the original reads an error.
+    assertThat(nodeCall(follower, "fail", "[\"boom\"]"))
+        .isEqualTo("ERROR fail {\"name\":\"io.clusterclient.it.CodedException\",\"message\":\"boom\",\"code\":\"E_JAVA\"}");
+
+    // Subscribe and publish, both ways, with a Buffer and a Date in every value.
+    follower.send("subscribe {\"dataId\":\"n1\"}");
+    follower.awaitLine("OK subscribe", WAIT);
+    leader.send("sub n1");
+    leader.awaitLine("OK sub", WAIT);
+    follower.send("publish {\"dataId\":\"n1\",\"data\":{\"$buffer\":\"AQI=\"},\"at\":{\"$date\":1700000000123}}");
+    Lines.awaitSeen(leader, "PUSH n1 AQI= 1700000000123");
+    Lines.awaitSeen(follower,
+        "PUSH {\"dataId\":\"n1\"} {\"dataId\":\"n1\",\"data\":{\"$buffer\":\"AQI=\"},\"at\":{\"$date\":1700000000123}}");
+    leader.send("pub n1 AwQ= 1700000005000");
+    Lines.awaitSeen(follower,
+        "PUSH {\"dataId\":\"n1\"} {\"dataId\":\"n1\",\"data\":{\"$buffer\":\"AwQ=\"},\"at\":{\"$date\":1700000005000}}");
+    Lines.awaitSeen(leader, "PUSH n1 AwQ= 1700000005000");
+  }
+
+  @Test
+  void aJavaFollowerIsServedByANodeLeaderOnItsDefaultsBuffersAndDatesIncluded() {
+    int port = Ports.free();
+    TestProcess leader = nodeOnDefaults("node-defaults-leader", "leader", port);
+    leader.awaitLine("READY leader", WAIT);
+    TestProcess follower = javaCatalog("java-catalog-follower", port, "leader=false");
+    assertThat(follower.awaitLine("READY ", WAIT)).isEqualTo("READY FOLLOWER");
+
+    follower.send("item i1 AAH/ 1700000000123");
+    assertThat(follower.awaitLine("ITEM ", WAIT)).isEqualTo("ITEM i1 //4A 1700000001123");
+    // The original's real client received a Buffer and a Date, not strings.
+    leader.awaitLine(
+        "INVOKED item [{\"dataId\":\"i1\",\"data\":{\"$buffer\":\"AAH/\"},\"at\":{\"$date\":1700000000123}}]", WAIT);
+    follower.send("fail boom");
+    assertThat(follower.awaitLine("FAILED ", WAIT)).isEqualTo("FAILED EchoError boom E_ECHO");
+
+    follower.send("sub n1");
+    follower.awaitLine("OK sub", WAIT);
+    leader.send("subscribe {\"dataId\":\"n1\"}");
+    leader.awaitLine("OK subscribe", WAIT);
+    follower.send("pub n1 AQI= 1700000000123");
+    leader.awaitLine(
+        "INVOKED publish [{\"dataId\":\"n1\",\"data\":{\"$buffer\":\"AQI=\"},\"at\":{\"$date\":1700000000123}}]", WAIT);
+    Lines.awaitSeen(follower, "PUSH n1 AQI= 1700000000123");
+    leader.send("publish {\"dataId\":\"n1\",\"data\":{\"$buffer\":\"BQY=\"},\"at\":{\"$date\":5}}");
+    Lines.awaitSeen(follower, "PUSH n1 BQY= 5");
+    Lines.awaitSeen(leader,
+        "PUSH {\"dataId\":\"n1\"} {\"dataId\":\"n1\",\"data\":{\"$buffer\":\"BQY=\"},\"at\":{\"$date\":5}}");
   }
 }

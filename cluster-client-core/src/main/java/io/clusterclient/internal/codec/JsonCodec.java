@@ -224,11 +224,16 @@ public final class JsonCodec implements ClusterCodec {
     return reader.readValue(input);
   }
 
-  private ObjectWriter writer(Type type) {
+  /** @return the hardened mapper, for the codecs of this package that build on it */
+  ObjectMapper mapper() {
+    return mapper;
+  }
+
+  ObjectWriter writer(Type type) {
     return cached(writers, type, t -> mapper.writerFor(mapper.constructType(t)));
   }
 
-  private ObjectReader reader(Type type) {
+  ObjectReader reader(Type type) {
     return cached(readers, type, t -> mapper.readerFor(mapper.constructType(t)));
   }
 

@@ -902,6 +902,10 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       }
       return;
     }
+    if (ConnObject.CLUSTER_EVENT.equals(conn.type()) && conn.key() != null && registered) {
+      events.event(conn.key(), ByteBufUtil.getBytes(packet.app())); // never answered
+      return;
+    }
     LOG.debug("[cluster-client:{}] ignoring '{}' from {}", session.name(), conn.type(), leader);
   }
 

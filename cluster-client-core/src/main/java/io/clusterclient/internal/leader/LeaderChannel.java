@@ -60,6 +60,7 @@ public final class LeaderChannel implements Backend {
   private static final long PID = ProcessHandle.current().pid();
   private static final ConnObject RESULT_OK = ConnObject.invokeResult(true);
   private static final long CLOSE_WAIT_SECONDS = 10;
+  private static final long CLOSE_WATCH_MILLIS = 100;
 
   private final SessionContext session;
   private final BackendEvents events;
@@ -87,6 +88,8 @@ public final class LeaderChannel implements Backend {
   private CompletableFuture<Void> closing; // guarded by this
   private CompletableFuture<Void> handover; // guarded by this
   private volatile boolean handingOver;
+  /** While a real client becomes ready: failed by a close, so that the close need not wait. */
+  private volatile CompletableFuture<Object> readyWait;
   private final java.util.concurrent.atomic.AtomicBoolean realClosed =
       new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -162,7 +165,8 @@ public final class LeaderChannel implements Backend {
 
   private void createReal(CompletableFuture<Backend> out) {
     RealClientFactory<?> factory = session.factory();
-    Object real;
+    Object real = null;
+    CompletionStage<?> readiness;
     try {
       for (MethodInfo info : table.all()) {
         if (info.isDelegated()) {
@@ -171,25 +175,147 @@ public final class LeaderChannel implements Backend {
       }
       real = factory.create();
       if (real == null || !table.type().isInstance(real)) {
+        Object wrong = real;
+        real = null;
         throw new ClusterException(
             "the real client factory of '" + session.name() + "' returned "
-                + (real == null ? "null" : "a " + real.getClass().getName())
+                + (wrong == null ? "null" : "a " + wrong.getClass().getName())
                 + ", not a " + table.type().getName());
       }
+      if (real instanceof io.clusterclient.ClusterEventSource source) {
+        source.bindEvents(new EventSink());
+      }
+      readiness = real instanceof io.clusterclient.ReadyLater later ? later.whenReady() : null;
+      if (real instanceof io.clusterclient.ReadyLater && readiness == null) {
+        throw new ClusterException(
+            real.getClass().getName() + ".whenReady() returned null; return a stage that completes"
+                + " when the real client is ready");
+      }
     } catch (Throwable t) {
-      Throwable cause = RemoteErrors.unwrap(t);
-      realClient.completeExceptionally(cause);
-      close();
-      out.completeExceptionally(
-          new ClusterException(
-              "the real client of '" + session.name() + "' could not be created: " + cause, cause));
+      if (real != null) {
+        closeReal(real); // created, but it cannot serve
+      }
+      failReal(RemoteErrors.unwrap(t), "could not be created", out);
       return;
     }
+    if (readiness == null) {
+      realReady(real, out);
+    } else {
+      awaitReady(real, readiness, out);
+    }
+  }
+
+  private void failReal(Throwable cause, String what, CompletableFuture<Backend> out) {
+    realClient.completeExceptionally(cause);
+    close();
+    out.completeExceptionally(
+        new ClusterException("the real client of '" + session.name() + "' " + what + ": " + cause, cause));
+  }
+
+  private void realReady(Object real, CompletableFuture<Backend> out) {
     realClient.complete(real);
     if (closed) {
       closeReal(real); // closed while it was being created
     }
     out.complete(this);
+  }
+
+  /**
+   * A real client that becomes ready later ({@link io.clusterclient.ReadyLater}): followers are
+   * acknowledged meanwhile, and answered once it is ready, or failed, or past {@code maxWaitTime}.
+   */
+  private void awaitReady(Object real, CompletionStage<?> readiness, CompletableFuture<Backend> out) {
+    Duration limit = session.options().maxWaitTime();
+    CompletableFuture<Object> wait = new CompletableFuture<>();
+    readyWait = wait;
+    if (closed) {
+      wait.completeExceptionally(new ClusterException("the client was closed meanwhile"));
+    }
+    // The session's close waits for this attempt: it must not wait for maxWaitTime as well.
+    try {
+      io.netty.util.concurrent.ScheduledFuture<?> watch = session.eventLoop().scheduleAtFixedRate(
+          () -> {
+            if (session.isClosed()) {
+              wait.completeExceptionally(new ClusterException("the client was closed meanwhile"));
+            }
+          },
+          CLOSE_WATCH_MILLIS, CLOSE_WATCH_MILLIS, TimeUnit.MILLISECONDS);
+      wait.whenComplete((v, e) -> watch.cancel(false));
+    } catch (RejectedExecutionException e) {
+      wait.completeExceptionally(new ClusterException("shutting down", e));
+    }
+    // A copy: the timeout must not complete the real client's own future.
+    readiness.whenComplete((v, e) -> {
+      if (e == null) {
+        wait.complete(v);
+      } else {
+        wait.completeExceptionally(e);
+      }
+    });
+    wait.orTimeout(limit.toMillis(), TimeUnit.MILLISECONDS)
+        .whenCompleteAsync(
+            (v, e) -> {
+              readyWait = null;
+              if (e == null) {
+                realReady(real, out);
+                return;
+              }
+              Throwable cause = RemoteErrors.unwrap(e);
+              if (cause instanceof java.util.concurrent.TimeoutException) {
+                cause = new io.clusterclient.ClusterTimeoutException(
+                    real.getClass().getName() + ".whenReady() did not complete within maxWaitTime "
+                        + limit.toMillis() + " ms: find why the real client does not get ready (its"
+                        + " upstream may be down), or raise maxWaitTime",
+                    limit);
+              }
+              closeReal(real);
+              ClusterException failure = new ClusterException(
+                  "the real client of '" + session.name() + "' did not become ready: " + cause, cause);
+              realClient.completeExceptionally(failure);
+              close();
+              out.completeExceptionally(failure);
+            },
+            session.elections());
+  }
+
+  /**
+   * The events of this channel's real client ({@link io.clusterclient.ClusterEvents}): to this
+   * process's listeners and to each Java follower, in one order, while the channel is open.
+   */
+  private final class EventSink implements io.clusterclient.ClusterEvents {
+    @Override
+    public void emit(String name, Object value) {
+      if (java.util.Objects.requireNonNull(name, "name").isEmpty()) {
+        throw new IllegalArgumentException("an event's name must not be empty");
+      }
+      if (closed) {
+        return; // a real client replaced or closed: its events are no one's
+      }
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      try {
+        codec.encode(value, value == null ? Object.class : value.getClass(), out);
+      } catch (IOException | RuntimeException e) {
+        throw new ClusterCodecException(
+            "the value of event '" + name + "' of '" + name() + "' cannot be written by the codec: "
+                + e.getMessage() + "; emit a value the codec can write (see the codec's types)", e);
+      }
+      byte[] bytes = out.toByteArray();
+      FrameLimit.check("the event ", name, () -> ConnObject.clusterEvent(name), bytes.length, maxFrameLength);
+      // One order for every process: this process's listeners and every follower's connection are
+      // told in the same sequence, whatever thread emits.
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        events.event(name, bytes);
+        for (ServerConnection c : connections) {
+          if (c.binary()) { // a Java follower; a Node.js one knows no events
+            c.write(Packet.request(nextPushId(), pushTimeoutMillis, ConnObject.clusterEvent(name),
+                Unpooled.wrappedBuffer(bytes)));
+          }
+        }
+      }
+    }
   }
 
   /** @return whether the session this channel leads for was closed: a newer one may replace it */
@@ -693,7 +819,13 @@ public final class LeaderChannel implements Backend {
         return;
       }
       // The key is recomputed from reg, as the original does: a peer cannot make them disagree.
-      String key = Keys.subscriptionKey(reg);
+      String key;
+      try {
+        key = Keys.subscriptionKey(reg, session.options());
+      } catch (RuntimeException e) {
+        events.error(new ClusterException(type + " from " + connection + " ignored: " + e.getMessage(), e));
+        return;
+      }
       if (ConnObject.SUBSCRIBE.equals(type)) {
         addSink(remoteSink(connection), key, reg);
       } else {
@@ -985,6 +1117,10 @@ public final class LeaderChannel implements Backend {
       closing = new CompletableFuture<>();
     }
     closed = true;
+    CompletableFuture<Object> waiting = readyWait;
+    if (waiting != null) {
+      waiting.completeExceptionally(new ClusterException("the client was closed meanwhile"));
+    }
     CompletableFuture<Void> portFreed =
         server == null ? CompletableFuture.completedFuture(null) : server.unregister(this);
     for (ServerConnection c : connections) {

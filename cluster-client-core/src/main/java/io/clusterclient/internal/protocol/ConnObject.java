@@ -103,6 +103,13 @@ public final class ConnObject {
   public static final String STATUS_CHANNEL = "$$cluster-client-status";
 
   /**
+   * Java-only: a request (never answered) that a leader sends to each Java follower (those that
+   * registered with {@code "binary":true}) for each event its real client emits; {@code key} holds
+   * the event's name and the application object its value. Never sent to a Node.js follower.
+   */
+  public static final String CLUSTER_EVENT = "cluster_event";
+
+  /**
    * Most arguments an invoke may declare: a Java method has at most 255 parameters, so more can
    * only be a corrupt or hostile packet.
    */
@@ -295,6 +302,17 @@ public final class ConnObject {
   public static ConnObject subscribeResult(String key) {
     Objects.requireNonNull(key, "key");
     return new ConnObject(SUBSCRIBE_RESULT, null, null, null, null, null, key, null, null, null);
+  }
+
+  /**
+   * Returns {@code {"type":"cluster_event","key":...}}.
+   *
+   * @param name the event's name
+   * @return the connection object
+   */
+  public static ConnObject clusterEvent(String name) {
+    Objects.requireNonNull(name, "name");
+    return new ConnObject(CLUSTER_EVENT, null, null, null, null, null, name, null, null, null);
   }
 
   /**

@@ -36,7 +36,7 @@ import java.util.Map;
  *
  * <p>Thread-safe: stateless.
  */
-final class JsJson {
+public final class JsJson {
   /** Key mode: what Node.js prints after parsing the value. */
   static final boolean KEY = true;
 
@@ -97,8 +97,13 @@ final class JsJson {
     sb.append('"');
   }
 
-  /** Appends a double as JavaScript's Number::toString prints it (NaN and infinities as null). */
-  static void appendNumber(StringBuilder sb, double d) {
+  /**
+   * Appends a double as JavaScript's Number::toString prints it (NaN and infinities as null).
+   *
+   * @param sb where to append
+   * @param d the number
+   */
+  public static void appendNumber(StringBuilder sb, double d) {
     if (Double.isNaN(d) || Double.isInfinite(d)) {
       sb.append("null");
       return;

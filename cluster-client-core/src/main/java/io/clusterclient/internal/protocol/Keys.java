@@ -53,6 +53,43 @@ public final class Keys {
   }
 
   /**
+   * Returns the subscription key of a {@code reg} under a client's options: with the default
+   * {@link #subscriptionKey(JsonNode)}, or the client's {@code formatKey}, which receives the reg as
+   * JSON values (maps, lists, strings, numbers, booleans, null).
+   *
+   * @param reg the registration
+   * @param options the client's options
+   * @return the key
+   * @throws io.clusterclient.ClusterConfigurationException when the client's formatKey throws or
+   *     returns null
+   */
+  public static String subscriptionKey(JsonNode reg, io.clusterclient.ClusterOptions options) {
+    java.util.function.Function<Object, String> format = options.formatKey().orElse(null);
+    if (format == null) {
+      return subscriptionKey(reg);
+    }
+    Object plain = reg == null || reg.isMissingNode() ? null : Wire.mapper().convertValue(reg, Object.class);
+    String key;
+    try {
+      key = format.apply(plain);
+    } catch (RuntimeException e) {
+      throw new io.clusterclient.ClusterConfigurationException(
+          "the formatKey of this client failed on the registration " + abbreviate(reg) + ": " + e, e);
+    }
+    if (key == null) {
+      throw new io.clusterclient.ClusterConfigurationException(
+          "the formatKey of this client returned null for the registration " + abbreviate(reg)
+              + "; it must return a key for every registration");
+    }
+    return PREFIX + key;
+  }
+
+  private static String abbreviate(JsonNode reg) {
+    String s = String.valueOf(reg);
+    return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+  }
+
+  /**
    * Returns the JSON text Node.js's {@code JSON.stringify} prints for the same value after a JSON
    * round trip; {@code "undefined"} for null or a missing node.
    *

@@ -30,6 +30,15 @@ public interface BackendEvents {
   void pushed(String key, byte[] value);
 
   /**
+   * A named event of the real client: emitted by this process's own real client, or sent by the
+   * leader.
+   *
+   * @param name the event's name
+   * @param value its bytes, as the codec wrote them; not changed by the callee
+   */
+  default void event(String name, byte[] value) {}
+
+  /**
    * The port's holder accepts connections but does not answer: calls should fail fast until a
    * leader answers again.
    *

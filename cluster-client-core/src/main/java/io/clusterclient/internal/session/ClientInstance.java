@@ -202,8 +202,32 @@ public final class ClientInstance extends ProxyDispatcher implements ClusterHand
   }
 
   @Override
+  public <T> void addEventListener(
+      String name, Class<T> type, io.clusterclient.ClusterEventListener<? super T> listener) {
+    addEventListener(name, type, listener, session.callbackExecutor());
+  }
+
+  @Override
+  public <T> void addEventListener(
+      String name, Class<T> type, io.clusterclient.ClusterEventListener<? super T> listener, Executor executor) {
+    if (Objects.requireNonNull(name, "name").isEmpty()) {
+      throw new IllegalArgumentException("an event's name must not be empty");
+    }
+    if (closed.get()) {
+      throw session.closedException();
+    }
+    session.eventListeners().add(this, name, type, listener, Objects.requireNonNull(executor, "executor"));
+  }
+
+  @Override
+  public void removeEventListener(io.clusterclient.ClusterEventListener<?> listener) {
+    session.eventListeners().remove(this, Objects.requireNonNull(listener, "listener"));
+  }
+
+  @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      session.eventListeners().remove(this, null);
       // Released first: when this is the last instance, its listeners hear CLOSED (the session
       // drops every listener itself once it has told them).
       if (!session.release()) {

@@ -215,6 +215,7 @@ public final class SessionMachine implements SessionContext {
   private final Executor electionWork;
   private final Executor callbackExecutor;
   private final Subscriptions subscriptions;
+  private final EventListeners eventListeners;
   private final CopyOnWriteArrayList<ListenerRegistration> listeners = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private final Meters meters = new Meters();
@@ -335,6 +336,7 @@ public final class SessionMachine implements SessionContext {
     this.port = key.port();
     this.electionWork = host.elections();
     this.subscriptions = new Subscriptions(codec, callbackExecutor, this::reportError);
+    this.eventListeners = new EventListeners(codec, this::reportError);
     this.view = new View(Phase.ELECTING, 0, null, new CompletableFuture<>(), null);
   }
 
@@ -809,6 +811,7 @@ public final class SessionMachine implements SessionContext {
     endInterim(true);
     fireRole(Role.CLOSED);
     listeners.clear();
+    eventListeners.clear();
     told.clear();
     published.clear();
     remembered.clear();
@@ -842,6 +845,13 @@ public final class SessionMachine implements SessionContext {
       public void pushed(String k, byte[] value) {
         if (view.epoch() == e) {
           subscriptions.push(k, value);
+        }
+      }
+
+      @Override
+      public void event(String name, byte[] value) {
+        if (view.epoch() == e) {
+          eventListeners.deliver(name, value);
         }
       }
 
@@ -1045,7 +1055,7 @@ public final class SessionMachine implements SessionContext {
 
   void subscribe(MethodInfo info, Object[] args) {
     JsonNode reg = Regs.toTree(args[0], info.parameterTypes()[0]);
-    String k = Keys.subscriptionKey(reg);
+    String k = Keys.subscriptionKey(reg, options);
     boolean first = subscriptions.add(k, reg, info, args[1]);
     post(() -> syncKey(k), null);
     Duration limit = options.subscribeTimeout().orElse(null);
@@ -1064,7 +1074,7 @@ public final class SessionMachine implements SessionContext {
 
   void unsubscribe(MethodInfo info, Object[] args) {
     JsonNode reg = Regs.toTree(args[0], info.parameterTypes()[0]);
-    String k = Keys.subscriptionKey(reg);
+    String k = Keys.subscriptionKey(reg, options);
     subscriptions.remove(k, args.length > 1 ? args[1] : null);
     post(() -> syncKey(k), null);
   }
@@ -1094,7 +1104,7 @@ public final class SessionMachine implements SessionContext {
   }
 
   void publish(MethodInfo info, Object[] args) {
-    String k = Keys.subscriptionKey(Regs.toTree(args[0], info.parameterTypes()[0]));
+    String k = Keys.subscriptionKey(Regs.toTree(args[0], info.parameterTypes()[0]), options);
     // Bounded on the caller's thread, so that the caller hears it; a few concurrent publishes of
     // new keys may pass the bound together, never more.
     boolean added = remembered.add(k);
@@ -1141,7 +1151,7 @@ public final class SessionMachine implements SessionContext {
     if (view.phase() == Phase.CLOSED) {
       return CompletableFuture.failedFuture(closedException());
     }
-    String k = Keys.subscriptionKey(Regs.toTree(reg, info.parameterTypes()[0]));
+    String k = Keys.subscriptionKey(Regs.toTree(reg, info.parameterTypes()[0]), options);
     CompletableFuture<Boolean> out = new CompletableFuture<>();
     try {
       loop.execute(
@@ -1173,6 +1183,11 @@ public final class SessionMachine implements SessionContext {
       }
     }
     // Without a leader now, the replay after the election sends it.
+  }
+
+  /** @return the listeners of the real client's events in this process */
+  EventListeners eventListeners() {
+    return eventListeners;
   }
 
   @Override

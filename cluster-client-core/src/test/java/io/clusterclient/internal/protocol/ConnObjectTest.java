@@ -43,6 +43,11 @@ class ConnObjectTest {
         .isEqualTo("{\"type\":\"subscribe_result\",\"key\":\"k\"}");
     assertThat(ConnObject.subscribeResultRes().toJsonText())
         .isEqualTo("{\"type\":\"subscribe_result_res\"}");
+    assertThat(ConnObject.clusterEvent("tick").toJsonText())
+        .isEqualTo("{\"type\":\"cluster_event\",\"key\":\"tick\"}");
+    assertThat(ConnObject.parse(io.netty.buffer.Unpooled.wrappedBuffer(
+            ConnObject.clusterEvent("tick").toJsonBytes())).key())
+        .isEqualTo("tick");
     assertThat(ConnObject.of("x").toJsonText()).isEqualTo("{\"type\":\"x\"}");
     assertThat(ConnObject.of(null).toJsonText()).isEqualTo("{}");
   }

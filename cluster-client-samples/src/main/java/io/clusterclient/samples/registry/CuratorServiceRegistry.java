@@ -10,12 +10,15 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
+import io.clusterclient.ReadyLater;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
@@ -39,8 +42,15 @@ import org.slf4j.LoggerFactory;
  * then watches each node and creates it again, in the new session, as soon as ZooKeeper expires the
  * old one.
  *
+ * <p>It connects in the background: the constructor returns at once, and {@link #whenReady()}
+ * completes once ZooKeeper has given it a session ({@link ReadyLater}). Through cluster-client, the
+ * leader waits for that before it reports ready and answers its followers, and a registry that
+ * cannot connect within {@code maxWaitTime} fails {@code ready()} in every process, then is closed;
+ * the election runs again later.
+ *
  * <pre>{@code
- * try (ServiceRegistry registry = new CuratorServiceRegistry("127.0.0.1:2181", Duration.ofSeconds(10))) {
+ * try (CuratorServiceRegistry registry = new CuratorServiceRegistry("127.0.0.1:2181", Duration.ofSeconds(10))) {
+ *   registry.whenReady().toCompletableFuture().join();
  *   registry.publish(new Registration("demo", "worker-1", "127.0.0.1:8080"));
  *   registry.subscribe(new ServiceQuery("demo"), ids -> System.out.println("providers: " + ids));
  * }
@@ -48,7 +58,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Listeners run on this registry's single event thread, in the order of the changes.
  */
-public final class CuratorServiceRegistry implements ServiceRegistry {
+public final class CuratorServiceRegistry implements ServiceRegistry, ReadyLater {
   /** The parent of every service node. */
   public static final String ROOT = "/services";
 
@@ -60,14 +70,16 @@ public final class CuratorServiceRegistry implements ServiceRegistry {
   private final Object lock = new Object();
   private final Map<String, Watch> watches = new HashMap<>();
   private final Map<String, PersistentNode> published = new HashMap<>();
+  /** Completes when ZooKeeper gives the first session; fails when none comes in time. */
+  private final CompletableFuture<Void> connected = new CompletableFuture<>();
+  private final CompletableFuture<Void> ready = new CompletableFuture<>();
   private boolean closed;
 
   /**
-   * Connects to ZooKeeper and waits for the session.
+   * Starts connecting to ZooKeeper, without waiting: see {@link #whenReady()}.
    *
    * @param connectString ZooKeeper's {@code host:port[,host:port...]}
    * @param sessionTimeout the session timeout asked for; a killed leader's nodes vanish after it
-   * @throws IllegalStateException when no session is established within the session timeout plus 10 s
    */
   public CuratorServiceRegistry(String connectString, Duration sessionTimeout) {
     int sessionMillis = Math.toIntExact(sessionTimeout.toMillis());
@@ -86,21 +98,33 @@ public final class CuratorServiceRegistry implements ServiceRegistry {
               t.setDaemon(true);
               return t;
             });
+    curator.getConnectionStateListenable().addListener((client, state) -> {
+      if (state.isConnected()) {
+        connected.complete(null);
+      }
+    });
+    int limit = sessionMillis + 10_000;
+    connected.orTimeout(limit, TimeUnit.MILLISECONDS).whenComplete((x, e) -> {
+      if (e == null) {
+        ready.complete(null);
+      } else {
+        ready.completeExceptionally(new IllegalStateException(
+            "no ZooKeeper session with " + connectString + " within " + limit
+                + " ms; is ZooKeeper running there?"));
+      }
+    });
     curator.start();
-    boolean connected;
-    try {
-      connected = curator.blockUntilConnected(sessionMillis + 10_000, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      connected = false;
-    }
-    if (!connected) {
-      curator.close();
-      events.shutdownNow();
-      throw new IllegalStateException(
-          "no ZooKeeper session with " + connectString + " within " + (sessionMillis + 10_000)
-              + " ms; is ZooKeeper running there?");
-    }
+  }
+
+  /**
+   * Completes once ZooKeeper has given this registry a session; fails when none came within the
+   * session timeout plus 10 s (cluster-client also bounds the wait by {@code maxWaitTime}).
+   *
+   * @return the readiness of this registry
+   */
+  @Override
+  public CompletionStage<?> whenReady() {
+    return ready;
   }
 
   /**

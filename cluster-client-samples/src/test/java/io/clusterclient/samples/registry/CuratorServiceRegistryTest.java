@@ -33,11 +33,31 @@ class CuratorServiceRegistryTest {
   }
 
   @Test
+  void whenReadyCompletesOnceZooKeeperGivesASessionAndFailsWhenNoneComes() throws Exception {
+    try (CuratorServiceRegistry registry = new CuratorServiceRegistry(zk.connectString(), SESSION)) {
+      registry.whenReady().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(registry.sessionId()).isNotZero();
+    }
+    int nobody;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      nobody = socket.getLocalPort();
+    }
+    try (CuratorServiceRegistry registry =
+        new CuratorServiceRegistry("127.0.0.1:" + nobody, Duration.ofMillis(500))) {
+      assertThatThrownBy(() -> registry.whenReady().toCompletableFuture().get(40, java.util.concurrent.TimeUnit.SECONDS))
+          .hasCauseInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("no ZooKeeper session with 127.0.0.1:" + nobody);
+    }
+  }
+
+  @Test
   void aRegistrationLeftInAnOldSessionIsCreatedAgainInTheNewOneWhenTheOldEnds() {
     Registration before = new Registration("demo", "survivor", "127.0.0.1:1");
     Registration replayed = new Registration("demo", "survivor", "127.0.0.1:2");
     try (CuratorServiceRegistry newLeader = new CuratorServiceRegistry(zk.connectString(), SESSION)) {
       CuratorServiceRegistry oldLeader = new CuratorServiceRegistry(zk.connectString(), SESSION);
+      newLeader.whenReady().toCompletableFuture().join();
+      oldLeader.whenReady().toCompletableFuture().join();
       oldLeader.publish(before);
       await().atMost(WAIT).until(() -> owner("survivor") == oldLeader.sessionId());
 
