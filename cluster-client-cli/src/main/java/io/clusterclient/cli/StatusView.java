@@ -49,6 +49,23 @@ final class StatusView {
     return out;
   }
 
+  /**
+   * The text with its control characters, newlines aside, escaped as Java would write them: names
+   * and subscription keys come from peers, and must not drive the operator's terminal.
+   */
+  static String printable(CharSequence text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c != '\n' && (c < 0x20 || (c >= 0x7f && c <= 0x9f))) {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
   static String table(Sample now, Sample previous) {
     Map<String, Object> report = now.report();
     StringBuilder sb = new StringBuilder();
@@ -63,7 +80,7 @@ final class StatusView {
     for (Map<String, Object> c : clients) {
       client(sb, now, previous, c);
     }
-    return sb.toString();
+    return printable(sb);
   }
 
   private static void client(StringBuilder sb, Sample now, Sample previous, Map<String, Object> c) {

@@ -58,4 +58,10 @@ class StatusViewTest {
     assertThat(ClusterClientCli.execute(new String[] {"status", "--interval", "0"},
         new PrintWriter(out, true), new PrintWriter(err, true))).isEqualTo(2);
   }
+
+  @Test
+  void controlCharactersFromPeersAreShownEscapedNotSentToTheTerminal() {
+    assertThat(StatusView.printable("key\u001b]0;pwned\u0007 and \u009b2J\nnext line"))
+        .isEqualTo("key\\u001b]0;pwned\\u0007 and \\u009b2J\nnext line");
+  }
 }

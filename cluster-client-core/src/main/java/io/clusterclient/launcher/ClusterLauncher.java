@@ -353,13 +353,96 @@ public final class ClusterLauncher {
      * @param id the worker's number, 1 to N
      */
     public void kill(int id) {
-      if (id < 1 || id > slots.length) {
-        throw new IllegalArgumentException("no worker " + id + ": workers are numbered 1 to " + slots.length);
-      }
-      Process p = slots[id - 1].process;
+      Process p = slot(id).process;
       if (p != null) {
         p.toHandle().destroyForcibly(); // the handle: its last output is still read
       }
+    }
+
+    /**
+     * Stops one worker for good, gracefully: SIGTERM, then SIGKILL if it still runs after the stop
+     * timeout; it is not started again. Returns once it has exited. The launcher goes on with the
+     * others (and ends, with exit code 0, once none is left).
+     *
+     * @param id the worker's number, 1 to N
+     */
+    public void stopWorker(int id) {
+      Slot s = slot(id);
+      Process p;
+      synchronized (s) {
+        s.retired = true;
+        s.cancelRestart();
+        p = s.process;
+      }
+      terminate(s, p);
+      boolean last = true;
+      for (Slot other : slots) {
+        last &= other.retired;
+      }
+      if (last) {
+        stopAndWait();
+      }
+    }
+
+    /**
+     * Restarts one worker gracefully, as a rolling restart does: SIGTERM (its leader hands over),
+     * SIGKILL if it still runs after the stop timeout, then a new JVM at once, under the same number.
+     * Returns once the old JVM has exited; the new one is starting. Not counted as a crash.
+     *
+     * @param id the worker's number, 1 to N
+     */
+    public void restart(int id) {
+      Slot s = slot(id);
+      Process p;
+      synchronized (s) {
+        if (s.retired || stopping) {
+          return;
+        }
+        s.cancelRestart();
+        p = s.process;
+        if (p == null || !p.isAlive()) {
+          // Down already (waiting out a backoff, say): start it now.
+          s.restartNow = false;
+          s.schedule(0);
+          return;
+        }
+        s.restartNow = true;
+      }
+      terminate(s, p);
+    }
+
+    /**
+     * SIGTERM, then SIGKILL after the stop timeout; returns once the process has exited. Uses the
+     * handle: {@code Process.destroy()} would also close this end of the worker's output, losing its
+     * last lines.
+     */
+    private void terminate(Slot s, Process p) {
+      if (p == null) {
+        return;
+      }
+      p.toHandle().destroy();
+      awaitOrKill(s, p, System.nanoTime() + config.stopTimeout.toNanos());
+    }
+
+    private void awaitOrKill(Slot s, Process p, long deadline) {
+      try {
+        if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          config.err.accept("[launcher] worker-" + s.id + " (pid " + p.pid() + ") still runs "
+              + config.stopTimeout.toMillis() + " ms after SIGTERM: killing it");
+          p.toHandle().destroyForcibly();
+          p.waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        p.toHandle().destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    private Slot slot(int id) {
+      if (id < 1 || id > slots.length) {
+        throw new IllegalArgumentException("no worker " + id + ": workers are numbered 1 to " + slots.length);
+      }
+      return slots[id - 1];
     }
 
     /**
@@ -414,38 +497,35 @@ public final class ClusterLauncher {
         config.err.accept("[launcher] " + why);
       }
       Thread stopper = new Thread(() -> {
-        for (Slot s : slots) {
-          s.cancelRestart();
+        // No launch is under way once the timer has stopped: every process is in its slot.
+        timer.shutdownNow();
+        try {
+          timer.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
         List<Process> running = new ArrayList<>();
         for (Slot s : slots) {
-          Process p = s.process;
+          Process p;
+          synchronized (s) {
+            s.cancelRestart();
+            p = s.process;
+          }
           if (p != null && p.isAlive()) {
             running.add(p);
-            p.toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its output
+            p.toHandle().destroy(); // SIGTERM to all first: they stop side by side
           }
         }
         long deadline = System.nanoTime() + config.stopTimeout.toNanos();
         for (Slot s : slots) {
           Process p = s.process;
-          if (p == null) {
-            continue;
-          }
-          try {
-            if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-              config.err.accept("[launcher] worker-" + s.id + " (pid " + p.pid() + ") still runs "
-                  + config.stopTimeout.toMillis() + " ms after SIGTERM: killing it");
-              p.toHandle().destroyForcibly();
-              p.waitFor(10, TimeUnit.SECONDS);
-            }
-          } catch (InterruptedException e) {
-            p.toHandle().destroyForcibly();
+          if (p != null) {
+            awaitOrKill(s, p, deadline);
           }
         }
         for (Slot s : slots) {
           s.awaitOutput();
         }
-        timer.shutdownNow();
         if (Thread.currentThread() != hook && config.stopOnShutdown) {
           try {
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -468,6 +548,10 @@ public final class ClusterLauncher {
       volatile long startedNanos;
       volatile long backoffNanos = config.firstBackoff.toNanos();
       volatile java.util.concurrent.ScheduledFuture<?> pendingRestart;
+      /** Stopped for good by {@link Launched#stopWorker(int)}. */
+      volatile boolean retired;
+      /** Stopped by {@link Launched#restart(int)}: started again at once, not counted as a crash. */
+      volatile boolean restartNow;
       final List<Thread> copiers = new ArrayList<>();
 
       Slot(int id) {
@@ -480,7 +564,7 @@ public final class ClusterLauncher {
       }
 
       void launch() {
-        if (stopping) {
+        if (stopping || retired) {
           return;
         }
         List<String> cmd = new ArrayList<>(command);
@@ -497,16 +581,19 @@ public final class ClusterLauncher {
           end(1, "cannot start worker-" + id + " (" + String.join(" ", cmd.subList(0, 1)) + "): " + e.getMessage());
           return;
         }
+        boolean unwanted;
         synchronized (this) {
           process = p;
           startedNanos = System.nanoTime();
+          copiers.removeIf(t -> !t.isAlive());
           copiers.add(copy(p.getInputStream(), config.out, p.pid()));
           copiers.add(copy(p.getErrorStream(), config.err, p.pid()));
+          unwanted = retired || stopping; // stopped while it started
         }
         config.out.accept("[launcher] worker-" + id + " started, pid " + p.pid());
         p.onExit().thenRun(() -> exited(p));
-        if (stopping) {
-          p.toHandle().destroy(); // stopped while it started
+        if (unwanted) {
+          p.toHandle().destroy();
         }
       }
 
@@ -541,12 +628,23 @@ public final class ClusterLauncher {
         }
       }
 
-      private void exited(Process p) {
-        if (stopping) {
+      private synchronized void exited(Process p) {
+        if (stopping || p != process) {
+          return;
+        }
+        int code = p.exitValue();
+        if (retired) {
+          config.out.accept("[launcher] worker-" + id + " (pid " + p.pid() + ") stopped with code " + code);
+          return;
+        }
+        if (restartNow) {
+          restartNow = false;
+          config.out.accept("[launcher] worker-" + id + " (pid " + p.pid() + ") restarted");
+          restarts++;
+          schedule(0);
           return;
         }
         long now = System.nanoTime();
-        int code = p.exitValue();
         int recent;
         synchronized (this) {
           exits.addLast(now);
@@ -569,8 +667,13 @@ public final class ClusterLauncher {
         config.err.accept("[launcher] worker-" + id + " (pid " + p.pid() + ") exited with code " + code
             + "; starting it again in " + TimeUnit.NANOSECONDS.toMillis(delay) + " ms");
         restarts++;
+        schedule(delay);
+      }
+
+      /** Starts the worker again after a delay, on the launcher's thread. Called holding this. */
+      void schedule(long delayNanos) {
         try {
-          pendingRestart = timer.schedule(this::launch, delay, TimeUnit.NANOSECONDS);
+          pendingRestart = timer.schedule(this::launch, delayNanos, TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException stopped) {
           // the launcher stopped meanwhile
         }

@@ -66,6 +66,38 @@ class ClusterLauncherIT {
   }
 
   @Test
+  void aRestartedWorkerStopsGracefullyAndComesBackAtOnceAndAStoppedOneStaysDown() {
+    launched = launcher("serve", 2).restartBackoff(Duration.ofSeconds(5), Duration.ofSeconds(5)).start();
+    long first = readyPid(1, -1);
+    long other = readyPid(2, -1);
+
+    launched.restart(1); // graceful, and no backoff: 5 s would fail the wait below
+    await().atMost(WAIT).until(() -> out.contains("[worker-1] STOPPING 1")); // its last lines may lag
+    long second = readyPid(1, first);
+    assertThat(second).isNotEqualTo(first);
+    assertThat(launched.workers().get(0).restarts()).isEqualTo(1);
+
+    launched.stopWorker(2);
+    await().atMost(WAIT).until(() -> out.contains("[worker-2] STOPPING 2"));
+    assertThat(ProcessHandle.of(other)).isEmpty();
+    assertThat(launched.workers().get(1).alive()).isFalse();
+    assertThat(launched.exit()).isNotDone(); // worker 1 still runs
+    launched.stopWorker(1);
+    assertThat(launched.exit().join()).isZero(); // the last one stopped: the launcher ends
+    assertThat(out).noneMatch(l -> l.startsWith("[worker-2] READY 2 ") && !l.endsWith(" " + other));
+  }
+
+  @Test
+  void aRestartOfAWorkerThatWaitsOutItsBackoffStartsItNow() {
+    launched = launcher("serve", 1).restartBackoff(Duration.ofMinutes(10), Duration.ofMinutes(10)).start();
+    long first = readyPid(1, -1);
+    launched.kill(1);
+    await().atMost(WAIT).until(() -> err.stream().anyMatch(l -> l.contains("starting it again in 600000 ms")));
+    launched.restart(1); // without it, ten minutes
+    readyPid(1, first);
+  }
+
+  @Test
   void aCrashLoopStopsTheLauncherWithExitCodeOneAndSaysWhy() throws Exception {
     launched = launcher("crash", 2).restartBackoff(Duration.ofMillis(10), Duration.ofMillis(50))
         .crashLoop(3, Duration.ofSeconds(60)).start();

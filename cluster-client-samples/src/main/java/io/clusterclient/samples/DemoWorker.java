@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.clusterclient.ClusterHandle;
 import io.clusterclient.ClusterListener;
 import io.clusterclient.ClusterOptions;
+import io.clusterclient.launcher.ClusterLauncher;
 import io.clusterclient.Role;
 import io.clusterclient.samples.registry.ProviderDirectory;
 import io.clusterclient.samples.registry.Registration;
@@ -38,9 +39,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code GET /status}: id, pid, role and the number of {@code /providers} requests served.
  * </ul>
  *
- * <p>Arguments: {@code id zkConnectString clusterPort sessionTimeoutMillis service}. Prints {@code
- * READY id=<id> pid=<pid> http=<port> role=<role>} once it serves, and exits when its standard input
- * ends: the launcher closed it, or died.
+ * <p>Arguments: {@code id zkConnectString clusterPort sessionTimeoutMillis service}; an id of {@code
+ * auto} means {@code worker-<n>}, n being the number {@link ClusterLauncher} gives it. Prints {@code
+ * READY id=<id> pid=<pid> http=<port> role=<role>} once it serves. SIGTERM (the launcher stopping it)
+ * closes its clients, handing over if it leads; it also exits when its standard input ends: the
+ * launcher died.
  */
 final class DemoWorker {
   /** The start of the line that tells the launcher this worker serves. */
@@ -74,7 +77,8 @@ final class DemoWorker {
   }
 
   private static void run(String[] args) throws Exception {
-    String id = args[0];
+    String id =
+        args[0].equals("auto") ? "worker-" + System.getProperty(ClusterLauncher.WORKER_ID_PROPERTY) : args[0];
     String zk = args[1];
     int clusterPort = Integer.parseInt(args[2]);
     Duration sessionTimeout = Duration.ofMillis(Long.parseLong(args[3]));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clusterclient.launcher.ClusterLauncher;
 import io.clusterclient.samples.registry.CuratorServiceRegistry;
 import io.clusterclient.samples.registry.EmbeddedZooKeeper;
 import java.io.IOException;
@@ -13,7 +14,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,14 +35,16 @@ import org.apache.zookeeper.data.Stat;
  * Several worker JVMs share one ZooKeeper session through cluster-client, and keep their
  * registrations when the JVM that holds it is killed.
  *
- * <p>The launcher (this class) starts an embedded ZooKeeper and N {@link DemoWorker} JVMs with its own
- * classpath. Each worker joins a {@code ProviderDirectory}, registers itself as a provider of the
+ * <p>The demo (this class) starts an embedded ZooKeeper and runs N {@link DemoWorker} JVMs with a
+ * {@link ClusterLauncher}, which starts them with the demo's classpath and starts again any that dies,
+ * as the Node.js cluster master does. Each worker joins a {@code ProviderDirectory}, registers itself as a provider of the
  * service {@code demo} (an ephemeral node) and answers {@code GET /providers?service=demo} over HTTP.
  * Every second the launcher prints who leads, how many ZooKeeper sessions are open (one, however many
  * workers), what is registered and how many requests were served. Then it kills the leader with
  * SIGKILL and shows the rest: a new leader is elected, the killed leader's session expires and takes
- * every registration with it, and the new leader's session registers the survivors again from their
- * replayed publishes. It exits 0 when all of that happened, 1 otherwise.
+ * every registration with it, the new leader's session registers the survivors again from their
+ * replayed publishes, and the launcher's new JVM for the killed worker joins as a follower and
+ * registers too. It exits 0 when all of that happened, 1 otherwise.
  *
  * <p>Run: {@code mvn -q install -DskipTests && mvn -q -pl cluster-client-samples exec:exec}, with
  * options in {@code -Dsample.args="..."}: {@code --quick} (3 workers, kill after 2 s, 2 s session
@@ -50,8 +52,9 @@ import org.apache.zookeeper.data.Stat;
  * {@code --zk host:port} (an existing ZooKeeper instead of the embedded one; the launcher then watches
  * it through a session of its own).
  *
- * <p>Every worker is killed when the demo ends, on failure too: closing the workers' standard input
- * asks them to leave, a shutdown hook and the final cleanup kill what is left.
+ * <p>Every worker is stopped when the demo ends, on failure too: followers first, then the leader, each
+ * with SIGTERM (its shutdown hook closes its clients; the leader's last, with nobody to hand over
+ * to); the launcher kills what does not stop, and stops every worker if the demo's JVM exits.
  */
 public final class MultiWorkerDemo {
   /** The service every worker provides. */
@@ -70,7 +73,7 @@ public final class MultiWorkerDemo {
    * @param newLeader the id of the leader at the end, or null
    * @param electionMillis from the kill to a survivor reporting itself leader, or -1
    * @param recoveryMillis from the kill to everything back, or -1
-   * @param survivors the ids of the workers left alive
+   * @param survivors the ids of the workers alive at the end: the killed one again, in a new JVM
    * @param registered the provider ids registered in ZooKeeper at the end
    * @param zkSessions the ZooKeeper sessions open at the end (-1 when unknown: external ZooKeeper)
    * @param requestsServed the {@code /providers} requests the workers served
@@ -267,59 +270,37 @@ public final class MultiWorkerDemo {
   @JsonIgnoreProperties(ignoreUnknown = true)
   record Status(String id, long pid, String role, long served) {}
 
-  /** One worker JVM. */
+  /** One worker as the demo sees it: its number, and its current JVM once that serves. */
   private static final class Worker {
+    final int number;
     final String id;
-    final Process process;
-    final CompletableFuture<Integer> httpPort = new CompletableFuture<>();
-    final Thread copier;
-    volatile boolean killed;
+    final CompletableFuture<Integer> firstServes = new CompletableFuture<>();
+    /** The current JVM's HTTP port, or null while it is not serving (killed, starting again). */
+    volatile Integer httpPort;
+    volatile long pid = -1;
     volatile long served;
     /** From the worker's own "is now ..." lines: whether it holds the real client now. */
     volatile boolean leads;
 
-    Worker(String id, Process process) {
-      this.id = id;
-      this.process = process;
-      // Copied line by line so that the workers' output shows inside ours, wherever ours goes.
-      this.copier = new Thread(this::copyOutput, "demo-output-" + id);
-      copier.setDaemon(true);
-      copier.start();
+    Worker(int number) {
+      this.number = number;
+      this.id = "worker-" + number;
     }
 
-    private void copyOutput() {
-      try {
-        process
-            .inputReader()
-            .lines()
-            .forEach(
-                line -> {
-                  System.out.println("  [" + id + "] " + line);
-                  if (line.contains(" is now ")) {
-                    leads = line.contains(" is now LEADER");
-                  }
-                  if (line.startsWith(DemoWorker.READY)) {
-                    httpPort.complete(Integer.parseInt(field(line, "http")));
-                  }
-                });
-      } catch (RuntimeException e) {
-        // the stream broke: the process is gone
+    /** A line of this worker's output: "READY ..." once a JVM serves, "... is now ROLE". */
+    void heard(String line) {
+      if (line.contains(" is now ")) {
+        leads = line.contains(" is now LEADER");
       }
-      httpPort.completeExceptionally(
-          new IllegalStateException(id + " exited (code " + exitCode() + ") before it served"));
-    }
-
-    private String exitCode() {
-      try {
-        return process.waitFor(5, TimeUnit.SECONDS) ? String.valueOf(process.exitValue()) : "?";
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return "?";
+      if (line.startsWith(DemoWorker.READY)) {
+        pid = Long.parseLong(field(line, "pid"));
+        httpPort = Integer.parseInt(field(line, "http"));
+        firstServes.complete(httpPort);
       }
     }
 
     long pid() {
-      return process.pid();
+      return pid;
     }
   }
 
@@ -361,17 +342,17 @@ public final class MultiWorkerDemo {
 
   private static final class Demo implements AutoCloseable {
     private final Settings settings;
-    private final List<Worker> workers = new CopyOnWriteArrayList<>(); // the hook reads it too
+    private final List<Worker> workers = new CopyOnWriteArrayList<>();
     private final HttpClient http =
         HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    private final Thread killOnExit = new Thread(this::killAll, "demo-kill-workers");
     private final long startNanos = System.nanoTime();
     private ZooKeeperView zk;
+    private ClusterLauncher.Launched launched;
     private long failedAnswers;
+    private long killedPid = -1;
 
     Demo(Settings settings) {
       this.settings = settings;
-      Runtime.getRuntime().addShutdownHook(killOnExit);
     }
 
     Summary run() throws Exception {
@@ -386,10 +367,10 @@ public final class MultiWorkerDemo {
       say("killing the leader " + leader.id + " (pid " + leader.pid() + ") with SIGKILL; its ZooKeeper "
           + "session, and every registration in it, lives on until the session timeout ("
           + settings.sessionTimeout().toMillis() + " ms)");
-      leader.killed = true;
+      killedPid = leader.pid();
       long killedAt = System.nanoTime();
-      leader.process.destroyForcibly();
-      leader.process.waitFor(10, TimeUnit.SECONDS);
+      leader.httpPort = null; // not asked until its new JVM serves
+      launched.kill(leader.number);
 
       long electionMillis = -1;
       long deadline = killedAt + settings.sessionTimeout().toNanos() + TimeUnit.SECONDS.toNanos(30);
@@ -399,7 +380,8 @@ public final class MultiWorkerDemo {
           electionMillis = millisSince(killedAt);
           say("new leader " + now.leader().get().id + ", seen " + electionMillis + " ms after the kill");
         }
-        if (now.problems().isEmpty()) {
+        boolean back = leader.httpPort != null && leader.pid() != killedPid;
+        if (now.problems().isEmpty() && back) {
           long recoveryMillis = millisSince(killedAt);
           return summary(leader, electionMillis, recoveryMillis, now.with(readThroughLeader(now)));
         }
@@ -428,11 +410,27 @@ public final class MultiWorkerDemo {
       say("starting " + settings.workers() + " worker JVMs; they elect the registry's leader on "
           + "127.0.0.1:" + clusterPort);
       for (int i = 1; i <= settings.workers(); i++) {
-        workers.add(startWorker("worker-" + i, clusterPort));
+        workers.add(new Worker(i));
       }
+      launched =
+          ClusterLauncher.of(DemoWorker.class)
+              .workers(settings.workers())
+              .jvmOptions(
+                  "-D" + LOG_LEVEL + "=" + System.getProperty(LOG_LEVEL, "warn"),
+                  "-Dorg.slf4j.simpleLogger.showThreadName=false",
+                  "-Dorg.slf4j.simpleLogger.showShortLogName=true",
+                  // Small, quick-starting JVMs: several of them share two cores in the tests.
+                  "-XX:TieredStopAtLevel=1",
+                  "-XX:+UseSerialGC",
+                  "-Xmx128m")
+              .args("auto", zk.connectString(), String.valueOf(clusterPort),
+                  String.valueOf(settings.sessionTimeout().toMillis()), SERVICE)
+              .restartBackoff(Duration.ofMillis(100), Duration.ofSeconds(2))
+              .output(this::heard, this::heard)
+              .start();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       for (Worker w : workers) {
-        w.httpPort.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        w.firstServes.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       }
       say("every worker serves; kill the leader in " + settings.killAfter().toSeconds() + " s");
     }
@@ -460,33 +458,23 @@ public final class MultiWorkerDemo {
       return t;
     }
 
-    private Worker startWorker(String id, int clusterPort) throws IOException {
-      Process p =
-          new ProcessBuilder(
-                  Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-D" + LOG_LEVEL + "=" + System.getProperty(LOG_LEVEL, "warn"),
-                  "-Dorg.slf4j.simpleLogger.showThreadName=false",
-                  "-Dorg.slf4j.simpleLogger.showShortLogName=true",
-                  // Small, quick-starting JVMs: several of them share two cores in the tests.
-                  "-XX:TieredStopAtLevel=1",
-                  "-XX:+UseSerialGC",
-                  "-Xmx128m",
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  DemoWorker.class.getName(),
-                  id,
-                  zk.connectString(),
-                  String.valueOf(clusterPort),
-                  String.valueOf(settings.sessionTimeout().toMillis()),
-                  SERVICE)
-              .redirectErrorStream(true)
-              .start();
-      return new Worker(id, p);
+    /** A line from the launcher: a worker's, prefixed "[worker-N] ", or the launcher's own. */
+    private void heard(String line) {
+      System.out.println("  " + line);
+      if (line.startsWith("[worker-")) {
+        int end = line.indexOf("] ");
+        if (end > 0) {
+          int n = Integer.parseInt(line.substring("[worker-".length(), end));
+          if (n >= 1 && n <= workers.size()) {
+            workers.get(n - 1).heard(line.substring(end + 2));
+          }
+        }
+      }
     }
 
     /** Asks every live worker, in parallel, for its status and its providers. */
     private List<Observed> observe() {
-      List<Worker> alive = workers.stream().filter(w -> !w.killed).toList();
+      List<Worker> alive = workers.stream().filter(w -> w.httpPort != null).toList();
       List<CompletableFuture<Status>> statuses = new ArrayList<>();
       List<CompletableFuture<List<String>>> answers = new ArrayList<>();
       for (Worker w : alive) {
@@ -516,7 +504,7 @@ public final class MultiWorkerDemo {
 
     private CompletableFuture<JsonNode> get(Worker w, String pathAndQuery) {
       HttpRequest request =
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + w.httpPort.join() + pathAndQuery))
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + w.httpPort + pathAndQuery))
               .timeout(Duration.ofSeconds(2))
               .build();
       return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
@@ -632,14 +620,15 @@ public final class MultiWorkerDemo {
               t.problems());
       say("---- summary ----");
       say("killed leader:   "
-          + (killed == null ? "none: never steady" : killed.id + " (pid " + killed.pid() + ")"));
+          + (killed == null ? "none: never steady" : killed.id + " (pid " + killedPid + "; the launcher"
+              + " started it again as pid " + killed.pid() + ")"));
       say("new leader:      " + (newLeader == null ? "none" : newLeader)
           + (electionMillis < 0 ? "" : ", seen " + electionMillis + " ms after the kill"));
       say("recovered after: "
           + (recoveryMillis < 0 ? "-" : recoveryMillis + " ms (the old session had to expire)"));
       say("zk sessions:     " + (s.zkSessions() < 0 ? "n/a" : String.valueOf(s.zkSessions()))
           + " for " + s.survivors().size() + " workers");
-      say("registered:      " + s.registered() + "; survivors " + s.survivors());
+      say("registered:      " + s.registered() + "; workers " + s.survivors());
       say("requests served: " + s.requestsServed() + "; unanswered by live workers: "
           + s.failedAnswers());
       say(s.recovered()
@@ -657,68 +646,29 @@ public final class MultiWorkerDemo {
     }
 
     /**
-     * Asks every worker to leave (end of its input), followers first and the leader last, as an
-     * orderly shutdown of a real deployment would: a leader that leaves first would hand over to a
-     * follower that is itself leaving. Waits a little, kills what is left.
+     * Stops every worker, followers first and the leader last, as an orderly shutdown of a real
+     * deployment would: a leader that left first would hand over to a follower that is itself
+     * leaving. Each gets SIGTERM, and the launcher kills any that does not stop.
      */
     @Override
     public void close() {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      boolean interrupted = false;
-      Map<Boolean, List<Worker>> byRole =
-          workers.stream().collect(Collectors.partitioningBy(w -> w.leads));
-      askToLeave(byRole.get(false));
-      interrupted |= awaitExit(byRole.get(false), deadline);
-      askToLeave(byRole.get(true));
-      interrupted |= awaitExit(workers, deadline);
-      killAll();
-      for (Worker w : workers) {
-        try {
-          w.copier.join(2_000);
-        } catch (InterruptedException e) {
-          interrupted = true;
+      if (launched != null) {
+        Map<Boolean, List<Worker>> byRole =
+            workers.stream().collect(Collectors.partitioningBy(w -> w.leads));
+        CompletableFuture.allOf(
+                byRole.get(false).stream()
+                    .map(w -> CompletableFuture.runAsync(() -> launched.stopWorker(w.number)))
+                    .toArray(CompletableFuture[]::new))
+            .join();
+        for (Worker w : byRole.get(true)) {
+          launched.stopWorker(w.number);
         }
+        launched.stop(); // returns once every worker JVM has exited
       }
       if (zk != null) {
         zk.close();
       }
-      try {
-        Runtime.getRuntime().removeShutdownHook(killOnExit);
-      } catch (IllegalStateException e) {
-        // the JVM is already shutting down: the hook runs anyway
-      }
       say("stopped " + workers.size() + " workers" + (settings.zk() == null ? " and ZooKeeper" : ""));
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
-
-    private static void askToLeave(List<Worker> leaving) {
-      for (Worker w : leaving) {
-        try {
-          w.process.getOutputStream().close();
-        } catch (IOException e) {
-          // already gone
-        }
-      }
-    }
-
-    /** Waits for the workers to exit, until the deadline; returns whether it was interrupted. */
-    private static boolean awaitExit(List<Worker> leaving, long deadline) {
-      for (Worker w : leaving) {
-        try {
-          w.process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    private void killAll() {
-      for (Worker w : workers) {
-        w.process.destroyForcibly();
-      }
     }
 
     private static long millisSince(long nanos) {

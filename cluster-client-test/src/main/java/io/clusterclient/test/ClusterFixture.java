@@ -293,14 +293,20 @@ public final class ClusterFixture<T>
       throw new ClusterConfigurationException("the fixture needs cluster-client-core's runtime, but "
           + runtime.getClass().getName() + " was provided; put cluster-client-core on the test classpath");
     }
+    List<Object> reals = new CopyOnWriteArrayList<>();
+    RealClientFactory<T> recording = () -> {
+      T real = factory.create();
+      reals.add(real);
+      return real;
+    };
     T client;
     try {
-      client = ClusterClient.of(type).runtime(runtime).options(options()).create(factory);
+      client = ClusterClient.of(type).runtime(runtime).options(options()).create(recording);
     } catch (RuntimeException e) {
       runtime.close();
       throw e;
     }
-    Member m = new InJvmMember(name, (DefaultRuntime) runtime, client);
+    Member m = new InJvmMember(name, (DefaultRuntime) runtime, client, reals);
     members.add(m);
     return m;
   }
@@ -374,6 +380,11 @@ public final class ClusterFixture<T>
     for (Member m : alive) {
       m.stop();
     }
+    for (Member m : members) {
+      if (m instanceof ClusterFixture<?>.InJvmMember in) {
+        in.closeLeftovers();
+      }
+    }
     members.clear();
     deleteQuietly(dir);
   }
@@ -446,12 +457,32 @@ public final class ClusterFixture<T>
   private final class InJvmMember extends Member {
     final DefaultRuntime runtime;
     final T client;
+    /** The real clients this member created while it led; a killed member leaves them open. */
+    final List<Object> reals;
     volatile boolean alive = true;
+    volatile boolean killed;
 
-    InJvmMember(String name, DefaultRuntime runtime, T client) {
+    InJvmMember(String name, DefaultRuntime runtime, T client, List<Object> reals) {
       super(name);
       this.runtime = runtime;
       this.client = client;
+      this.reals = reals;
+    }
+
+    /** At the fixture's end: what a crash left open would outlive the test otherwise. */
+    void closeLeftovers() {
+      if (!killed) {
+        return; // closed with its runtime
+      }
+      for (Object real : reals) {
+        if (real instanceof AutoCloseable c) {
+          try {
+            c.close();
+          } catch (Exception e) {
+            // it was left by a crash: closing is a courtesy
+          }
+        }
+      }
     }
 
     @Override
@@ -482,6 +513,7 @@ public final class ClusterFixture<T>
     @Override
     public void kill() {
       alive = false;
+      killed = true;
       runtime.halt();
     }
 

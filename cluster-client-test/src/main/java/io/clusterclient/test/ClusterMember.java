@@ -62,7 +62,9 @@ public interface ClusterMember<T> {
 
   /**
    * Ends the member as a crash would (SIGKILL for a child JVM): its connections close without a
-   * handover, and the others learn it from the closed sockets. Its real client is not closed. The
+   * handover, and the others learn it from the closed sockets. Its real client is left open (an
+   * upstream session lingers, as after a crash) until the fixture closes, which closes it if it is
+   * {@link AutoCloseable}. The
    * member must not be used afterwards. Idempotent.
    */
   void kill();

@@ -30,8 +30,15 @@ class ClusterFixtureTest {
 
   static final AtomicInteger REAL_CLIENTS = new AtomicInteger();
 
-  static final class RealBoard implements Board {
+  static final class RealBoard implements Board, AutoCloseable {
     final String id = "real-" + REAL_CLIENTS.incrementAndGet();
+    volatile boolean closed;
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+
     final Map<String, List<Consumer<String>>> listeners = new ConcurrentHashMap<>();
     final Map<String, String> values = new ConcurrentHashMap<>();
 
@@ -116,6 +123,23 @@ class ClusterFixtureTest {
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("no member of the test's JVM follows")
         .hasMessageContaining("member-1 ended");
+  }
+
+  @Test
+  void aKilledLeadersRealClientStaysOpenUntilTheFixtureCloses() {
+    List<RealBoard> made = new CopyOnWriteArrayList<>();
+    ClusterFixture<Board> own = ClusterFixture.of(Board.class).members(2).realClient(() -> {
+      RealBoard b = new RealBoard();
+      made.add(b);
+      return b;
+    }).build();
+    own.start();
+    own.killLeader();
+    own.awaitLeader();
+    assertThat(made).hasSize(2);
+    assertThat(made.get(0).closed).as("left open, as after a crash").isFalse();
+    own.close();
+    assertThat(made).allMatch(b -> b.closed);
   }
 
   @Test

@@ -63,6 +63,8 @@ final class SerializeJson {
   private static final int MARKER = -1000;
 
   private static final int MAX_INTEGER_DIGITS = 256;
+  /** The largest decimal scale kept exactly; beyond it a number is read as a double. */
+  private static final int MAX_DECIMAL_SCALE = 1100;
   private static final int MAX_TOKEN_DIGITS = 12;
   private static final Pattern INTEGER = Pattern.compile("-?[0-9A-Za-z]+");
   private static final Pattern FLOAT =
@@ -406,12 +408,12 @@ final class SerializeJson {
     node.properties().forEach(fields::add);
     boolean indices = false;
     for (Map.Entry<String, JsonNode> e : fields) {
-      indices |= arrayIndex(e.getKey()) >= 0;
+      indices |= JsJson.arrayIndex(e.getKey()) >= 0;
     }
     if (indices) {
       fields.sort((a, b) -> {
-        long ia = arrayIndex(a.getKey());
-        long ib = arrayIndex(b.getKey());
+        long ia = JsJson.arrayIndex(a.getKey());
+        long ib = JsJson.arrayIndex(b.getKey());
         if (ia >= 0 && ib >= 0) {
           return Long.compare(ia, ib);
         }
@@ -434,22 +436,6 @@ final class SerializeJson {
 
   private static JsonNode text(String s) {
     return s == null ? NullNode.getInstance() : TextNode.valueOf(s);
-  }
-
-  private static long arrayIndex(String key) {
-    int n = key.length();
-    if (n == 0 || n > 10 || (n > 1 && key.charAt(0) == '0')) {
-      return -1;
-    }
-    long value = 0;
-    for (int i = 0; i < n; i++) {
-      char c = key.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      value = value * 10 + (c - '0');
-    }
-    return value <= 4294967294L ? value : -1;
   }
 
   private static void escape(String s, StringBuilder out) {
@@ -696,7 +682,12 @@ final class SerializeJson {
     if (!isFinite(d) || jsNumber(d).equals(s)) {
       return DoubleNode.valueOf(d);
     }
-    return DecimalNode.valueOf(new BigDecimal(s)); // exact, as a Java peer wrote it
+    BigDecimal exact = new BigDecimal(s);
+    if (Math.abs((long) exact.scale()) > MAX_DECIMAL_SCALE) {
+      // 1e-999999999 would be a decimal with a billion digits for whoever scales it: keep the double.
+      return DoubleNode.valueOf(d);
+    }
+    return DecimalNode.valueOf(exact); // exact, as a Java peer wrote it
   }
 
   private static JsonNode date(String s) throws IOException {

@@ -892,7 +892,8 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
       return;
     }
     ConnObject conn = packet.conn();
-    if (ConnObject.SUBSCRIBE_RESULT.equals(conn.type()) && conn.key() != null) {
+    // Only once registered: before that, the holder has not proven itself (an impostor could push).
+    if (ConnObject.SUBSCRIBE_RESULT.equals(conn.type()) && conn.key() != null && registered) {
       byte[] value = ByteBufUtil.getBytes(packet.app());
       events.pushed(conn.key(), value); // first: the listener's thread wakes while this one writes
       if (!binary) {

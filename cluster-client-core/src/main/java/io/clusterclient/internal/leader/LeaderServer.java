@@ -37,7 +37,7 @@ public final class LeaderServer {
   private static final long MAX_PARK_MILLIS = 30_000;
 
   private static final int MAX_PARKED = 1024;
-  private static final int MAX_NAME_LENGTH = 256;
+  static final int MAX_NAME_LENGTH = 256;
 
   private final java.util.function.Consumer<LeaderServer> onClosed;
   private final ClusterOptions options;

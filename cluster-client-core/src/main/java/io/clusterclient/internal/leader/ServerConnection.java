@@ -369,6 +369,11 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet>
       if (offered.get("pid") instanceof Number n) {
         pid = n.longValue(); // Java-only: who this follower is, for followers()
       }
+      String channelName = packet.conn().channelName();
+      if (channelName == null || channelName.isEmpty() || channelName.length() > LeaderServer.MAX_NAME_LENGTH) {
+        drop(type + " without a channelName of 1 to " + LeaderServer.MAX_NAME_LENGTH + " characters");
+        return;
+      }
       if (bound != null && !bound.name().equals(packet.conn().channelName())) {
         drop("register_channel for '" + packet.conn().channelName() + "' on a connection of '"
             + bound.name() + "'");

@@ -263,8 +263,14 @@ public final class JsJson {
     return value >= -(1L << 53) && value <= (1L << 53);
   }
 
-  /** Returns the array index a property key denotes in JavaScript, or -1 if it is not one. */
-  private static long arrayIndex(String key) {
+  /**
+   * Returns the array index a property key denotes in JavaScript, or -1 if it is not one: such keys
+   * come first, in numeric order, when JavaScript lists an object's keys.
+   *
+   * @param key a property key
+   * @return its index, or -1
+   */
+  public static long arrayIndex(String key) {
     int n = key.length();
     if (n == 0 || n > 10 || (n > 1 && key.charAt(0) == '0')) {
       return -1;

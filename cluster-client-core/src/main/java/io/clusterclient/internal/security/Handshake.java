@@ -10,13 +10,16 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Mutual proof, over TCP, that two processes know the same {@link ClusterSecret}, without sending
- * it. The follower sends a fresh nonce with its {@code register_channel}; the leader answers with
- * a nonce of its own and {@code HMAC-SHA256(secret, "leader" | port | channel | followerNonce |
- * leaderNonce)}; the follower checks it and answers {@code HMAC-SHA256(secret, "follower" | port |
- * channel | leaderNonce | followerNonce)}. Each proof is bound to both fresh nonces, to its role,
- * and to the port and channel the follower meant: a leader answering anyone's nonce proves nothing
- * a follower could reuse, and a stranger holding another port cannot relay a follower's live proof
- * to a leader elsewhere (the port would not match). Thread-safe.
+ * it. The leader greets a new connection with a fresh nonce; the follower registers with a fresh
+ * nonce of its own and {@code HMAC-SHA256(secret, "follower" | port | channel | leaderNonce |
+ * followerNonce)}; the leader checks it and answers {@code HMAC-SHA256(secret, "leader" | port |
+ * channel | followerNonce | leaderNonce)}, which the follower checks before it sends anything else.
+ * (A follower that registers before the greeting sends its nonce alone; the leader then proves
+ * itself first and the follower answers.) The follower thus proves itself to a holder that has not
+ * proven anything yet; that is safe only because each proof is bound to both fresh nonces, to its
+ * role, and to the port and channel the follower meant: an impostor holding the port gains a proof
+ * that no later leader accepts (its greeting carries another nonce), that proves nothing in the
+ * leader's role, and that no leader on another port accepts. Thread-safe.
  */
 public final class Handshake {
   /** Bytes of a nonce. */

@@ -109,6 +109,7 @@ public final class StatusClient {
     }
     int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
     write(channel, REQUEST_ID, timeoutMillis, ConnObject.status(), Handshake.app(offer));
+    boolean leaderProven = false;
     while (true) {
       Frame f = read(channel, where);
       if (f.response && f.id == 0 && ConnObject.AUTH_CHALLENGE.equals(f.type)) {
@@ -132,6 +133,7 @@ public final class StatusClient {
                   + " user's, or one with another runDir: pass the cluster's --run-dir); nothing was"
                   + " asked of it");
         }
+        leaderProven = true;
         write(channel, 2, timeoutMillis, ConnObject.of(ConnObject.AUTH_PROOF),
             Handshake.app("proof",
                 handshake.followerProof(port, ConnObject.STATUS_CHANNEL, (String) leaderNonce, nonce)));
@@ -142,6 +144,13 @@ public final class StatusClient {
       }
       if (ConnObject.REGISTER_CHANNEL_RES.equals(f.type)) {
         throw refused(where, handshake, f.app);
+      }
+      if (handshake != null && !leaderProven) {
+        // Like a follower, trust no report from a holder that has not proven it knows the secret.
+        throw new ClusterSecurityException(
+            "the process holding " + where + " answered without proving that it knows the owner's"
+                + " secret (" + handshake.secretFile() + "): another user's process, or a leader with"
+                + " allowUnauthenticated(true) (then pass --allow-unauthenticated); its answer was ignored");
       }
       if (!ConnObject.STATUS_RES.equals(f.type)) {
         throw new ProtocolException(

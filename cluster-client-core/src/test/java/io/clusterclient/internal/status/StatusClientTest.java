@@ -218,4 +218,43 @@ class StatusClientTest {
           .hasMessageContaining("a Node.js leader");
     }
   }
+
+  @Test
+  void aReportFromAHolderThatDidNotProveItselfIsRefused() throws Exception {
+    ClusterSecret.load(runDir, RunDirectory.ownUid());
+    try (ServerSocket impostor = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread t = new Thread(() -> {
+        try (Socket s = impostor.accept()) {
+          java.io.DataOutputStream out = new java.io.DataOutputStream(s.getOutputStream());
+          java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+          byte[] header = new byte[24];
+          in.readFully(header);
+          java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(header);
+          in.readFully(new byte[h.getInt(16) + h.getInt(20)]);
+          // A made-up report, straight away: no greeting, no proof.
+          byte[] conn = "{\"type\":\"status_res\"}".getBytes(StandardCharsets.UTF_8);
+          byte[] app = "{\"version\":1,\"clients\":[]}".getBytes(StandardCharsets.UTF_8);
+          out.writeByte(1);
+          out.writeByte(1);
+          out.writeShort(0);
+          out.writeLong(h.getLong(4));
+          out.writeInt(3000);
+          out.writeInt(conn.length);
+          out.writeInt(app.length);
+          out.write(conn);
+          out.write(app);
+          out.flush();
+          in.read();
+        } catch (java.io.IOException e) {
+          // the client went away
+        }
+      });
+      t.setDaemon(true);
+      t.start();
+      assertThatThrownBy(() -> StatusClient.fetch(at(impostor.getLocalPort()).build(), WAIT))
+          .isInstanceOf(ClusterSecurityException.class)
+          .hasMessageContaining("answered without proving that it knows the owner's secret")
+          .hasMessageContaining("its answer was ignored");
+    }
+  }
 }
