@@ -96,7 +96,8 @@ public final class ClusterClientMetrics implements MeterBinder, AutoCloseable {
 
   private final ClusterHandle handle;
   private final Tags tags;
-  private final Set<String> methods = ConcurrentHashMap.newKeySet();
+  /** The methods whose latency meters each registry has (a binder may be bound to several). */
+  private final java.util.Map<MeterRegistry, Set<String>> methods = new ConcurrentHashMap<>();
   private final List<Registered> registered = new ArrayList<>(); // guarded by itself
 
   private record Registered(MeterRegistry registry, Meter meter) {}
@@ -184,7 +185,7 @@ public final class ClusterClientMetrics implements MeterBinder, AutoCloseable {
 
   private void addMethods(MeterRegistry registry, ClusterMetrics m) {
     for (String method : m.latency().keySet()) {
-      if (!methods.add(method)) {
+      if (!methods.computeIfAbsent(registry, r -> ConcurrentHashMap.newKeySet()).add(method)) {
         continue;
       }
       Tags t = Tags.of("method", method);
@@ -256,5 +257,6 @@ public final class ClusterClientMetrics implements MeterBinder, AutoCloseable {
     for (Registered r : all) {
       r.registry().remove(r.meter());
     }
+    methods.clear(); // bound again, a registry gets every method's meters again
   }
 }

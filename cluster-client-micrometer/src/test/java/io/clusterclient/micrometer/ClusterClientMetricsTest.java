@@ -133,4 +133,22 @@ class ClusterClientMetricsTest {
 
     assertThat(value(registry, "cluster.client.call.count", "method", "Echo.echo(String)")).isEqualTo(1);
   }
+
+  @Test
+  void oneBinderBoundToTwoRegistriesGivesEachTheMethodMeters() throws Exception {
+    int port = freePort();
+    echo(port);
+    ClusterHandle h = echo(port);
+    Echo client = ClusterClient.of(Echo.class).runtime(runtimes.get(1))
+        .options(ClusterOptions.builder().name("echo").port(port).jmx(false).build())
+        .create(() -> s -> s);
+    client.echo("before");
+    ClusterClientMetrics binder = new ClusterClientMetrics(h);
+    SimpleMeterRegistry first = new SimpleMeterRegistry();
+    SimpleMeterRegistry second = new SimpleMeterRegistry();
+    binder.bindTo(first);
+    binder.bindTo(second);
+    assertThat(value(first, "cluster.client.call.count", "method", "Echo.echo(String)")).isEqualTo(1);
+    assertThat(value(second, "cluster.client.call.count", "method", "Echo.echo(String)")).isEqualTo(1);
+  }
 }
