@@ -28,7 +28,7 @@ import java.util.Set;
  * benchmark-logs/), {@code --only a,b,...}, {@code --impl ours,raw,node}, {@code --no-node}, {@code
  * --no-jmh}, {@code --jfr} (a flight recording per Java process, in the log folder, with JFR's
  * "profile" settings or the .jfc file named by the environment variable {@code BENCH_JFC}), {@code
- * --log-level info} (the Java processes' slf4j-simple level, warn by default).
+ * --no-meters} (this library's call meters off, to measure what they cost), {@code --log-level info} (the Java processes' slf4j-simple level, warn by default).
  */
 public final class BenchmarkMain {
   private static final List<String> ALL = List.of("a", "b", "c", "d", "e", "f", "g", "h");
@@ -69,10 +69,11 @@ public final class BenchmarkMain {
         }
         case "--no-node" -> impls.remove(Impl.NODE);
         case "--no-jmh" -> jmh = false;
+        case "--no-meters" -> System.setProperty("bench.noMeters", "true");
         case "--jfr" -> jfr = true;
         case "--log-level" -> System.setProperty("bench.logLevel", list.get(++i));
         default -> throw new IllegalArgumentException("unknown option " + list.get(i)
-            + "; options: --quick --out FILE --only a,b,.. --impl ours,raw,node --no-node --no-jmh --jfr --log-level LEVEL");
+            + "; options: --quick --out FILE --only a,b,.. --impl ours,raw,node --no-node --no-jmh --jfr --no-meters --log-level LEVEL");
       }
     }
     Path logDir = out.toAbsolutePath().getParent().resolve("benchmark-logs");

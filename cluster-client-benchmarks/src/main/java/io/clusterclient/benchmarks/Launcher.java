@@ -41,6 +41,9 @@ abstract class Launcher {
     options.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
     options.add("-Dfile.encoding=UTF-8");
     options.add("-Djava.awt.headless=true");
+    if (Boolean.getBoolean("bench.noMeters")) {
+      options.add("-Dclusterclient.internal.meters=false"); // to measure what the meters cost
+    }
     if (jfr) {
       options.add(
           "-XX:StartFlightRecording=filename="

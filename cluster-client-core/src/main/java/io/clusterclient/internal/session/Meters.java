@@ -27,6 +27,12 @@ import org.HdrHistogram.Recorder;
  * (counted only on the slow path, where a call waits for an election). Thread-safe.
  */
 final class Meters {
+  /**
+   * Off only to measure what the call meters cost ({@code -Dclusterclient.internal.meters=false},
+   * which the benchmark's {@code --no-meters} sets): calls are then neither timed nor counted.
+   */
+  static final boolean ON = !"false".equals(System.getProperty("clusterclient.internal.meters"));
+
   /** Up to an hour, three significant digits: a few tens of KiB per method. */
   private static final long MAX_NANOS = TimeUnit.HOURS.toNanos(1);
 
@@ -53,6 +59,9 @@ final class Meters {
    * @return its start, for {@link #end}
    */
   long start() {
+    if (!ON) {
+      return 0;
+    }
     inFlight.increment();
     return System.nanoTime();
   }
@@ -65,6 +74,9 @@ final class Meters {
    * @param error its failure, or null
    */
   void end(MethodInfo info, long start, Throwable error) {
+    if (!ON) {
+      return;
+    }
     long elapsed = System.nanoTime() - start;
     inFlight.decrement();
     latency.computeIfAbsent(info, i -> new MethodLatency()).recorder.recordValue(Math.min(Math.max(elapsed, 0), MAX_NANOS));
