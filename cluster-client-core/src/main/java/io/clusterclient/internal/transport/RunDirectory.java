@@ -9,14 +9,26 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The run directory: where the Unix sockets and the owner's secret live. Owner-only: created with
- * mode 0700 when missing; one that another user owns, or that others can write, is refused.
- * Thread-safe.
+ * mode 0700 when missing (and so are the parents it creates); one that another user owns, or that
+ * others can write, is refused. So is one under a directory another user owns (root aside): that
+ * user could move the run directory away and put one of theirs in its place. One under a directory
+ * others can write without the sticky bit (as {@code /tmp} has) is accepted with a warning, once: a
+ * volume shared by the containers of a pod often is such a directory. Thread-safe.
  */
 public final class RunDirectory {
+  private static final Logger LOG = LoggerFactory.getLogger(RunDirectory.class);
+  private static final int STICKY = 01000;
+  private static final int GROUP_OR_OTHERS_WRITE = 0022;
+  private static final Set<Path> WARNED = ConcurrentHashMap.newKeySet();
   private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
   /** The mode of every file the library makes in the run directory: the owner's alone. */
   public static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
@@ -81,7 +93,7 @@ public final class RunDirectory {
     try {
       if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
         if (dir.getParent() != null) {
-          Files.createDirectories(dir.getParent());
+          Files.createDirectories(dir.getParent(), PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
         }
         try {
           Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
@@ -113,12 +125,57 @@ public final class RunDirectory {
                 + "; make it owner-only (chmod 700 " + dir + "), or choose another runDir ("
                 + hint(origin) + ")");
       }
+      checkParents(dir.toRealPath(), origin);
     } catch (IOException e) {
       throw new ClusterConfigurationException(
           "cannot prepare the run directory " + dir + ": " + e + "; choose another runDir ("
               + hint(origin) + ")",
           e);
     }
+  }
+
+  /**
+   * Refuses a run directory under a directory another user owns (root aside); warns, once per
+   * directory, about one under a directory others can write without the sticky bit.
+   */
+  private static void checkParents(Path real, String origin) throws IOException {
+    for (String problem : parentProblems(real, ownUid())) {
+      if (problem.startsWith("owned")) {
+        throw new ClusterConfigurationException(
+            "the run directory " + real + " is under " + problem.substring("owned ".length())
+                + ": that user could move the run directory away and put one of theirs in its place;"
+                + " choose a runDir whose every parent belongs to you or to root (" + hint(origin) + ")");
+      }
+      if (WARNED.add(real)) {
+        LOG.warn("the run directory {} is under {}: another local user could move it away and put one"
+            + " of theirs in its place; set the sticky bit on that directory (chmod +t), or choose a"
+            + " runDir whose parents only you and root can write ({})", real, problem, hint(origin));
+      }
+    }
+  }
+
+  /**
+   * What is unsafe about the parents of a directory: {@code "owned <dir>, which uid <n> owns"} for a
+   * parent another user owns (root aside), {@code "<dir>, which others can write (mode <octal>)"} for
+   * one that others can write without the sticky bit.
+   *
+   * @param real the directory, with no symbolic link in its path
+   * @param uid this process's uid
+   * @return the problems, nearest parent first; empty when none
+   * @throws IOException when a parent cannot be read
+   */
+  static List<String> parentProblems(Path real, int uid) throws IOException {
+    List<String> problems = new ArrayList<>();
+    for (Path p = real.getParent(); p != null; p = p.getParent()) {
+      int owner = ownerOf(p);
+      int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+      if (owner != 0 && owner != uid) {
+        problems.add("owned " + p + ", which uid " + owner + " owns");
+      } else if ((mode & GROUP_OR_OTHERS_WRITE) != 0 && (mode & STICKY) == 0) {
+        problems.add(p + ", which others can write (mode " + Integer.toOctalString(mode & 07777) + ")");
+      }
+    }
+    return problems;
   }
 
   /**
