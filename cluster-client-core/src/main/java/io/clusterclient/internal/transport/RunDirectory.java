@@ -189,15 +189,21 @@ public final class RunDirectory {
     return (Integer) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
   }
 
-  /** The uid of this process: the owner of a file it creates. */
+  /** The uid of this process: the owner of its {@code /proc} entry, or of a file it creates. */
   public static int ownUid() throws IOException {
     Integer uid = ownUid;
     if (uid == null) {
-      Path probe = Files.createTempFile("cluster-client-uid", ".tmp");
-      try {
-        uid = ownerOf(probe);
-      } finally {
-        Files.deleteIfExists(probe);
+      Path self = Path.of("/proc/self");
+      if (Files.isDirectory(self)) {
+        // Linux: /proc/self links to this process's directory, which its effective uid owns.
+        uid = (Integer) Files.getAttribute(self, "unix:uid");
+      } else {
+        Path probe = Files.createTempFile("cluster-client-uid", ".tmp");
+        try {
+          uid = ownerOf(probe);
+        } finally {
+          Files.deleteIfExists(probe);
+        }
       }
       ownUid = uid;
     }
