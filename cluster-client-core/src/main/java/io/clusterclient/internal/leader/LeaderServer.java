@@ -300,17 +300,16 @@ public final class LeaderServer {
     route(connection, packet.conn(), packet.id(), packet.timeout());
   }
 
-  /** Routes a {@code register_channel} held until its connection proved itself. */
+  /**
+   * Routes a {@code register_channel} held until its connection proved itself. Its channel name was
+   * checked when it was read (1 to {@link #MAX_NAME_LENGTH} characters).
+   */
   void route(ServerConnection connection, ConnObject conn, long id, int timeout) {
     if (ConnObject.STATUS.equals(conn.type())) {
       StatusReport.answer(this, connection, id, timeout); // an operator's, proven as a follower is
       return;
     }
     String name = conn.channelName();
-    if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
-      connection.drop("register_channel without a channelName of 1 to " + MAX_NAME_LENGTH + " characters");
-      return;
-    }
     LeaderChannel channel;
     Parked p = new Parked(connection, id, timeout, name);
     synchronized (this) {

@@ -374,8 +374,8 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet>
         drop(type + " without a channelName of 1 to " + LeaderServer.MAX_NAME_LENGTH + " characters");
         return;
       }
-      if (bound != null && !bound.name().equals(packet.conn().channelName())) {
-        drop("register_channel for '" + packet.conn().channelName() + "' on a connection of '"
+      if (bound != null && !bound.name().equals(channelName)) {
+        drop("register_channel for '" + channelName + "' on a connection of '"
             + bound.name() + "'");
         return;
       }
