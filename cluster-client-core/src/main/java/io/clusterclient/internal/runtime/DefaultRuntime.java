@@ -256,15 +256,20 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
     }
   }
 
+  /** Marks this runtime closed, once: the sessions it had then, or null when already closed. */
+  private synchronized List<SessionMachine> markClosed() {
+    if (closed) {
+      return null;
+    }
+    closed = true;
+    return new ArrayList<>(live);
+  }
+
   @Override
   public void close() {
-    List<SessionMachine> open;
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      open = new ArrayList<>(live);
+    List<SessionMachine> open = markClosed();
+    if (open == null) {
+      return;
     }
     // Side by side: each leader hands over while the others do.
     for (SessionMachine s : open) {
@@ -291,13 +296,9 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
    * already closed is left alone.
    */
   public void halt() {
-    List<SessionMachine> open;
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      open = new ArrayList<>(live);
+    List<SessionMachine> open = markClosed();
+    if (open == null) {
+      return;
     }
     worker.shutdownNow();
     elections.shutdownNow();
