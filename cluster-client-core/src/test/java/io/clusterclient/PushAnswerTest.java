@@ -3,13 +3,13 @@ package io.clusterclient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.clusterclient.testing.RawFrames;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -69,53 +69,25 @@ class PushAnswerTest {
     try (Socket socket = server.accept()) {
       DataInputStream in = new DataInputStream(socket.getInputStream());
       DataOutputStream out = new DataOutputStream(socket.getOutputStream());
-      Frame register = Frame.read(in);
+      RawFrames.Frame register = RawFrames.read(in);
       String answer = javaLeader ? "{\"success\":true,\"binary\":true,\"pid\":1}" : "{\"success\":true}";
-      Frame.write(out, true, register.id, "{\"type\":\"register_channel_res\"}", answer);
-      Frame subscribe = Frame.read(in);
-      String key = subscribe.conn.replaceAll(".*\"key\":\"((?:[^\"\\\\]|\\\\.)*)\".*", "$1");
-      Frame.write(out, false, 1, "{\"type\":\"subscribe_result\",\"key\":\"" + key + "\"}", "\"one\"");
-      Frame.write(out, false, 2, "{\"type\":\"subscribe_result\",\"key\":\"" + key + "\"}", "\"two\"");
+      RawFrames.write(out, true, register.id(), "{\"type\":\"register_channel_res\"}", answer);
+      RawFrames.Frame subscribe = RawFrames.read(in);
+      String key = subscribe.conn().replaceAll(".*\"key\":\"((?:[^\"\\\\]|\\\\.)*)\".*", "$1");
+      RawFrames.write(out, false, 1, "{\"type\":\"subscribe_result\",\"key\":\"" + key + "\"}", "\"one\"");
+      RawFrames.write(out, false, 2, "{\"type\":\"subscribe_result\",\"key\":\"" + key + "\"}", "\"two\"");
       List<String> types = new java.util.ArrayList<>();
       while (true) {
-        Frame f = Frame.read(in);
-        String type = f.conn.replaceAll(".*\"type\":\"([a-z_]+)\".*", "$1");
+        RawFrames.Frame f = RawFrames.read(in);
+        String type = f.conn().replaceAll(".*\"type\":\"([a-z_]+)\".*", "$1");
         types.add(type);
         if (type.equals("invoke")) {
-          Frame.write(out, true, f.id, "{\"type\":\"invoke_result\",\"success\":true}", "\"pong\"");
+          RawFrames.write(out, true, f.id(), "{\"type\":\"invoke_result\",\"success\":true}", "\"pong\"");
           return types;
         }
       }
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
-    }
-  }
-
-  private record Frame(long id, String conn) {
-    static Frame read(DataInputStream in) throws IOException {
-      byte[] header = new byte[24];
-      in.readFully(header);
-      java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(header);
-      byte[] conn = new byte[h.getInt(16)];
-      in.readFully(conn);
-      in.readFully(new byte[h.getInt(20)]);
-      return new Frame(h.getLong(4), new String(conn, StandardCharsets.UTF_8));
-    }
-
-    static void write(DataOutputStream out, boolean response, long id, String conn, String app)
-        throws IOException {
-      byte[] c = conn.getBytes(StandardCharsets.UTF_8);
-      byte[] a = app.getBytes(StandardCharsets.UTF_8);
-      out.writeByte(1);
-      out.writeByte(response ? 1 : 0);
-      out.writeShort(0);
-      out.writeLong(id);
-      out.writeInt(3000);
-      out.writeInt(c.length);
-      out.writeInt(a.length);
-      out.write(c);
-      out.write(a);
-      out.flush();
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.clusterclient.it;
 
+import io.clusterclient.testing.RawFrames;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -120,37 +121,16 @@ public final class HostilePeer {
 
   /** Reads one packet and returns its connection object, with its application object if any. */
   private static String readConn(java.io.DataInputStream in) throws IOException {
-    byte[] header = new byte[24];
-    in.readFully(header);
-    java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(header);
-    int connLength = h.getInt(16);
-    int appLength = h.getInt(20);
-    if (connLength < 0 || connLength > 1 << 20 || appLength < 0 || appLength > 1 << 20) {
-      throw new IOException("not this protocol");
-    }
-    byte[] conn = new byte[connLength];
-    in.readFully(conn);
-    byte[] app = new byte[appLength];
-    in.readFully(app);
-    return new String(conn, StandardCharsets.UTF_8) + (appLength == 0 ? "" : " " + new String(app, StandardCharsets.UTF_8));
+    RawFrames.Frame f = RawFrames.read(in);
+    return f.conn() + (f.app().length == 0 ? "" : " " + f.appText());
   }
 
   private static void header(DataOutputStream out, int version, long id, int timeout, int connLen, int appLen)
       throws IOException {
-    out.writeByte(version);
-    out.writeByte(0);
-    out.writeShort(0);
-    out.writeLong(id);
-    out.writeInt(timeout);
-    out.writeInt(connLen);
-    out.writeInt(appLen);
+    RawFrames.writeHeader(out, version, false, id, timeout, connLen, appLen);
   }
 
   private static void frame(DataOutputStream out, long id, String conn, byte[] app) throws IOException {
-    byte[] c = conn.getBytes(StandardCharsets.UTF_8);
-    header(out, 1, id, 3000, c.length, app.length);
-    out.write(c);
-    out.write(app);
-    out.flush();
+    RawFrames.write(out, false, id, conn, app);
   }
 }

@@ -18,6 +18,7 @@ import io.clusterclient.ProtocolException;
 import io.clusterclient.internal.security.ClusterSecret;
 import io.clusterclient.internal.transport.RunDirectory;
 import io.clusterclient.it.Ports;
+import io.clusterclient.testing.RawFrames;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -227,23 +228,9 @@ class StatusClientTest {
         try (Socket s = impostor.accept()) {
           java.io.DataOutputStream out = new java.io.DataOutputStream(s.getOutputStream());
           java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
-          byte[] header = new byte[24];
-          in.readFully(header);
-          java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(header);
-          in.readFully(new byte[h.getInt(16) + h.getInt(20)]);
+          RawFrames.Frame request = RawFrames.read(in);
           // A made-up report, straight away: no greeting, no proof.
-          byte[] conn = "{\"type\":\"status_res\"}".getBytes(StandardCharsets.UTF_8);
-          byte[] app = "{\"version\":1,\"clients\":[]}".getBytes(StandardCharsets.UTF_8);
-          out.writeByte(1);
-          out.writeByte(1);
-          out.writeShort(0);
-          out.writeLong(h.getLong(4));
-          out.writeInt(3000);
-          out.writeInt(conn.length);
-          out.writeInt(app.length);
-          out.write(conn);
-          out.write(app);
-          out.flush();
+          RawFrames.write(out, true, request.id(), "{\"type\":\"status_res\"}", "{\"version\":1,\"clients\":[]}");
           in.read();
         } catch (java.io.IOException e) {
           // the client went away
