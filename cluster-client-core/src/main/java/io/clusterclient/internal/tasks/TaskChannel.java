@@ -1,0 +1,168 @@
+package io.clusterclient.internal.tasks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * What the processes of one task queue say to its broker, shared as a cluster client: the leader's
+ * process holds the real {@link TaskBroker}, every other process a proxy of this interface. Payloads
+ * and results travel as JSON trees, so the broker never needs (or instantiates) an application class.
+ *
+ * <p>Every process is a <em>member</em> with one channel, {@link #attach}, keyed by its member id:
+ * the broker pushes tasks to run and results of submitted tasks through it, and hears of the
+ * member's death when the leader calls {@link #detach} (its last connection closed). A new broker
+ * (after a leader change) greets each member with an {@code attached} push; the member then tells it
+ * what it runs ({@link #hello}), reports the outcomes it finished lately, and re-submits every task
+ * still waiting for a result. That one exchange is the whole of the recovery: nothing else is
+ * retried by the session layer, so a stale message can never overtake it.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface TaskChannel {
+  /** The push kind that greets a member; {@link Push#broker()} names the broker. */
+  String ATTACHED = "attached";
+  /** The push kind of a task to run. */
+  String TASK = "task";
+  /** The push kind of a submitted task's outcome. */
+  String RESULT = "result";
+
+  /**
+   * Opens a member's channel (delegated as SUBSCRIBE: one registration per member).
+   *
+   * @param member who
+   * @param listener what the broker pushes to it
+   */
+  void attach(Member member, Consumer<Push> listener);
+
+  /**
+   * A member left (delegated as UNSUBSCRIBE: the leader calls it when the member's last connection
+   * closed, or when it closed its queue): its running tasks go to others, its waiting ones are
+   * cancelled.
+   *
+   * @param member who
+   */
+  void detach(Member member);
+
+  /**
+   * Submits (or re-submits) a task.
+   *
+   * @param submit the task
+   * @return whether it was taken, or refused because the wait queue is full
+   */
+  CompletableFuture<Admit> submit(Submit submit);
+
+  /**
+   * A member's state: how many tasks it takes at once and which it runs now.
+   *
+   * @param hello the state
+   * @return completes once the broker has it
+   */
+  CompletableFuture<Void> hello(Hello hello);
+
+  /**
+   * A task's outcome, or a worker's refusal of a task it has no room for.
+   *
+   * @param done the outcome
+   * @return completes once the broker has it
+   */
+  CompletableFuture<Void> done(Done done);
+
+  /**
+   * Drops a task whose submitter stopped waiting: a waiting one at once, a running one's outcome
+   * when it comes.
+   *
+   * @param cancel which task
+   * @return completes once the broker has it
+   */
+  CompletableFuture<Void> cancel(Cancel cancel);
+
+  /**
+   * A member of the queue: one {@code TaskQueue} instance.
+   *
+   * @param member the member id, unique per instance
+   * @param pid its process, for messages
+   */
+  record Member(String member, long pid) {}
+
+  /**
+   * What the broker pushes.
+   *
+   * @param kind {@link #ATTACHED}, {@link #TASK} or {@link #RESULT}
+   * @param broker the broker's id
+   * @param task the task id (task and result)
+   * @param value the payload (task) or the result (result)
+   * @param delivery the delivery count, 1 on the first (task)
+   * @param deadlineMillis how long the worker may hold the task (task)
+   * @param error the failure, in the wire form of remote errors (result), or null
+   */
+  record Push(
+      String kind,
+      String broker,
+      String task,
+      JsonNode value,
+      int delivery,
+      long deadlineMillis,
+      Map<String, Object> error) {}
+
+  /**
+   * A task for the queue.
+   *
+   * @param member the submitter
+   * @param task the task id: the submitter's id, a slash, a number
+   * @param value the payload
+   * @param deadlineMillis how long one worker may hold it before it is given to another
+   * @param resubmit whether this is a re-submission to a new leader, whose fate is unknown
+   */
+  record Submit(String member, String task, JsonNode value, long deadlineMillis, boolean resubmit) {}
+
+  /**
+   * The broker's answer to a submit.
+   *
+   * @param accepted false when the wait queue was full
+   * @param waiting tasks waiting for a slot
+   * @param slots slots of the serving members
+   * @param busy of those, the busy ones
+   */
+  record Admit(boolean accepted, int waiting, int slots, int busy) {}
+
+  /**
+   * A member's state.
+   *
+   * @param member who
+   * @param slots how many tasks it takes at once; 0 when it does not serve
+   * @param running the tasks it runs now, with their delivery counts
+   */
+  record Hello(String member, int slots, List<Claim> running) {}
+
+  /**
+   * A task a member runs.
+   *
+   * @param task its id
+   * @param delivery its delivery count
+   */
+  record Claim(String task, int delivery) {}
+
+  /**
+   * A task's outcome.
+   *
+   * @param member the worker
+   * @param task the task id
+   * @param delivery the delivery count it ran with
+   * @param value the result (null for a null result, or on failure)
+   * @param error the handler's failure in the wire form of remote errors, or null
+   * @param rejected true when the worker refused the task, having no free slot: it did not run
+   */
+  record Done(
+      String member, String task, int delivery, JsonNode value, Map<String, Object> error, boolean rejected) {}
+
+  /**
+   * A task to drop.
+   *
+   * @param member the submitter
+   * @param task the task id
+   */
+  record Cancel(String member, String task) {}
+}

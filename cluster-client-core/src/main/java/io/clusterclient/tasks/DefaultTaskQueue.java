@@ -1,0 +1,635 @@
+package io.clusterclient.tasks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clusterclient.ClusterClient;
+import io.clusterclient.ClusterClosedException;
+import io.clusterclient.ClusterCodecException;
+import io.clusterclient.ClusterHandle;
+import io.clusterclient.ClusterOptions;
+import io.clusterclient.ClusterTimeoutException;
+import io.clusterclient.DelegateType;
+import io.clusterclient.LeaderLostException;
+import io.clusterclient.MessageTooLargeException;
+import io.clusterclient.internal.codec.RemoteErrors;
+import io.clusterclient.internal.tasks.TaskBroker;
+import io.clusterclient.internal.tasks.TaskChannel;
+import io.clusterclient.internal.tasks.TaskChannel.Admit;
+import io.clusterclient.internal.tasks.TaskChannel.Cancel;
+import io.clusterclient.internal.tasks.TaskChannel.Claim;
+import io.clusterclient.internal.tasks.TaskChannel.Done;
+import io.clusterclient.internal.tasks.TaskChannel.Hello;
+import io.clusterclient.internal.tasks.TaskChannel.Member;
+import io.clusterclient.internal.tasks.TaskChannel.Push;
+import io.clusterclient.internal.tasks.TaskChannel.Submit;
+import io.clusterclient.jackson.JacksonCodec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One process's member of a task queue: it submits and waits for outcomes, and, once it serves,
+ * runs the tasks the broker gives it. Everything the broker must know after a leader change is kept
+ * here (the tasks pending, the tasks running, the outcomes sent lately) and told to each new broker
+ * when it greets this member.
+ *
+ * <p>Thread-safe: one lock guards the state; no channel call is made under it.
+ */
+final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
+  private static final Logger LOG = LoggerFactory.getLogger(DefaultTaskQueue.class);
+  /** Outcomes sent lately are sent again to a new leader: the old one may have died before passing them on. */
+  static final long RECENT_MILLIS = 10_000;
+  static final int MAX_RECENT = 1_000;
+  /** Failures of a handler travel with at most this many characters of message and stack each. */
+  private static final int MAX_ERROR_CHARS = 16_384;
+  private static final long MAX_FULL_BACKOFF_MILLIS = 200;
+
+  private final String name;
+  private final Class<T> taskType;
+  private final Class<R> resultType;
+  private final ObjectMapper mapper;
+  private final WhenFull whenFull;
+  private final Duration defaultTimeout;
+  private final long deadlineMillis;
+  private final Duration drainTimeout;
+  private final String memberId;
+  private final TaskChannel channel;
+  private final ClusterHandle handle;
+  private final ScheduledThreadPoolExecutor timer;
+  private final AtomicLong sequence = new AtomicLong();
+  private final Thread shutdownHook;
+
+  private final Object lock = new Object();
+  private final LinkedHashMap<String, Pending<R>> pending = new LinkedHashMap<>();
+  private final LinkedHashMap<String, Integer> running = new LinkedHashMap<>();
+  private final ArrayDeque<Recent> recent = new ArrayDeque<>();
+  private String broker;
+  private boolean closed;
+  private TaskHandler<? super T, ? extends R> handler;
+  private int slots;
+  private boolean stopping;
+  private ThreadPoolExecutor workers;
+  private final CompletableFuture<Void> drained = new CompletableFuture<>();
+  /** Outcomes on their way to the broker: closing waits for them. */
+  private final java.util.Set<CompletableFuture<Void>> reporting =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  private final AtomicLong submitted = new AtomicLong();
+  private final AtomicLong completed = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong timedOut = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong served = new AtomicLong();
+  private final AtomicLong redeliveries = new AtomicLong();
+  private final AtomicLong resubmitted = new AtomicLong();
+
+  private static final class Pending<R> {
+    final String id;
+    final JsonNode payload;
+    final Duration timeout;
+    final CompletableFuture<R> future = new CompletableFuture<>();
+    ScheduledFuture<?> timer;
+    /** Whether a broker took it: a new broker then gets it as a re-submit, past its wait limit. */
+    boolean accepted;
+    int fullRetries;
+
+    Pending(String id, JsonNode payload, Duration timeout) {
+      this.id = id;
+      this.payload = payload;
+      this.timeout = timeout;
+    }
+  }
+
+  private record Recent(Done done, long atMillis) {}
+
+  private record Context(String queue, String id, int delivery, Instant deadline) implements TaskContext {}
+
+  DefaultTaskQueue(ClusterTasks.Builder<T, R> b) {
+    this.name = b.name;
+    this.taskType = b.taskType;
+    this.resultType = b.resultType;
+    this.mapper = b.mapper != null ? b.mapper : JacksonCodec.defaultMapperBuilder().build();
+    this.whenFull = b.whenFull;
+    this.defaultTimeout = b.timeout;
+    this.deadlineMillis = Math.max(1, b.deadline.toMillis());
+    this.drainTimeout = b.drainTimeout;
+    this.memberId = ProcessHandle.current().pid() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+    this.timer =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "cluster-tasks-" + name + "-timer");
+              t.setDaemon(true);
+              return t;
+            });
+    timer.setRemoveOnCancelPolicy(true);
+
+    ClusterOptions options =
+        b.options.toBuilder()
+            .name("tasks:" + name)
+            .broadcast(true)
+            .codec(JacksonCodec.defaults()) // the queue's own messages: JSON trees, whatever the app's codec
+            .closeOnShutdown(false) // this queue's hook drains first, then closes its client
+            .build();
+    TaskBroker.Settings settings =
+        new TaskBroker.Settings(name, b.maxWaiting, b.maxDeliveries, b.recoveryWindow.toMillis());
+    var client =
+        ClusterClient.of(TaskChannel.class)
+            .delegate("attach", DelegateType.SUBSCRIBE)
+            .delegate("detach", DelegateType.UNSUBSCRIBE)
+            .delegate("submit")
+            .delegate("hello")
+            .delegate("done")
+            .delegate("cancel")
+            .options(options);
+    if (b.runtime != null) {
+      client.runtime(b.runtime);
+    }
+    this.channel = client.create(() -> TaskBroker.create(settings));
+    this.handle = ClusterClient.handle(channel);
+    if (b.options.closeOnShutdown()) {
+      shutdownHook = new Thread(this::close, "cluster-tasks-" + name + "-shutdown");
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    } else {
+      shutdownHook = null;
+    }
+    channel.attach(new Member(memberId, ProcessHandle.current().pid()), this::onPush);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public ClusterHandle handle() {
+    return handle;
+  }
+
+  // ---- submitting ----
+
+  @Override
+  public CompletableFuture<R> submit(T task) {
+    return submit(task, defaultTimeout);
+  }
+
+  @Override
+  public CompletableFuture<R> submit(T task, Duration timeout) {
+    if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive, not " + timeout);
+    }
+    JsonNode payload;
+    try {
+      payload = mapper.valueToTree(task);
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(
+          new ClusterCodecException(
+              "cannot write the task for queue '" + name + "' as JSON: " + e.getMessage(), e));
+    }
+    Pending<R> p = new Pending<>(memberId + "/" + sequence.incrementAndGet(), payload, timeout);
+    synchronized (lock) {
+      if (closed) {
+        return CompletableFuture.failedFuture(
+            new ClusterClosedException("task queue '" + name + "' is closed"));
+      }
+      pending.put(p.id, p);
+    }
+    submitted.incrementAndGet();
+    p.timer = timer.schedule(() -> timedOut(p), timeout.toMillis(), TimeUnit.MILLISECONDS);
+    send(p, false);
+    return p.future;
+  }
+
+  private void send(Pending<R> p, boolean resubmit) {
+    CompletableFuture<Admit> answer;
+    try {
+      answer = channel.submit(new Submit(memberId, p.id, p.payload, deadlineMillis, resubmit));
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    answer.whenComplete(
+        (admit, err) -> {
+          if (err != null) {
+            Throwable cause = RemoteErrors.unwrap(err);
+            if (cause instanceof LeaderLostException || cause instanceof ClusterTimeoutException) {
+              // The next leader greets this member, which then sends it again; the task's own
+              // timeout bounds the wait.
+              LOG.debug("task {} of '{}' not submitted yet: {}", p.id, name, cause.toString());
+            } else {
+              fail(p, cause);
+            }
+          } else if (admit.accepted()) {
+            synchronized (lock) {
+              p.accepted = true;
+            }
+          } else {
+            full(p, admit);
+          }
+        });
+  }
+
+  private void full(Pending<R> p, Admit admit) {
+    if (whenFull == WhenFull.WAIT) {
+      synchronized (lock) {
+        if (pending.get(p.id) != p) {
+          return;
+        }
+        p.fullRetries++;
+      }
+      long backoff = Math.min(MAX_FULL_BACKOFF_MILLIS, 1L << Math.min(p.fullRetries, 8));
+      try {
+        timer.schedule(
+            () -> {
+              synchronized (lock) {
+                if (pending.get(p.id) != p) {
+                  return;
+                }
+              }
+              send(p, false);
+            },
+            backoff,
+            TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException closing) {
+        // closed meanwhile: close() fails it
+      }
+      return;
+    }
+    refused.incrementAndGet();
+    fail(
+        p,
+        new TaskQueueFullException(
+            "task queue '" + name + "' is full: " + admit.waiting() + " tasks wait for a free slot and "
+                + admit.busy() + " of " + admit.slots() + " slots are busy. Serve the queue from more "
+                + "processes or with more slots, raise maxWaiting, or submit with WhenFull.WAIT"));
+  }
+
+  private void fail(Pending<R> p, Throwable cause) {
+    if (forget(p)) {
+      failed.incrementAndGet();
+      p.future.completeExceptionally(cause);
+    }
+  }
+
+  /** Removes a pending task, if it still is; true when this call removed it. */
+  private boolean forget(Pending<R> p) {
+    synchronized (lock) {
+      if (pending.get(p.id) != p) {
+        return false;
+      }
+      pending.remove(p.id);
+    }
+    if (p.timer != null) {
+      p.timer.cancel(false);
+    }
+    return true;
+  }
+
+  private void timedOut(Pending<R> p) {
+    if (!forget(p)) {
+      return;
+    }
+    timedOut.incrementAndGet();
+    p.future.completeExceptionally(
+        new ClusterTimeoutException(
+            "task " + p.id + " of queue '" + name + "' got no outcome within " + p.timeout
+                + "; it may still run. Raise the timeout (ClusterTasks.Builder.timeout, or submit(task,"
+                + " timeout)), or serve the queue from more processes",
+            p.timeout));
+    cancelQuietly(p.id);
+  }
+
+  private void cancelQuietly(String id) {
+    try {
+      channel.cancel(new Cancel(memberId, id));
+    } catch (RuntimeException e) {
+      LOG.debug("cannot cancel task {} of '{}': {}", id, name, e.toString());
+    }
+  }
+
+  private void onResult(Push push) {
+    Pending<R> p;
+    synchronized (lock) {
+      p = pending.get(push.task());
+    }
+    if (p == null || !forget(p)) {
+      return; // a late or repeated outcome
+    }
+    if (push.error() != null) {
+      failed.incrementAndGet();
+      p.future.completeExceptionally(
+          RemoteErrors.decode(push.error(), null, "task " + p.id + " of queue '" + name + "'"));
+      return;
+    }
+    R result;
+    try {
+      JsonNode v = push.value();
+      result = v == null || v.isNull() ? null : mapper.treeToValue(v, resultType);
+    } catch (Exception e) {
+      failed.incrementAndGet();
+      p.future.completeExceptionally(
+          new ClusterCodecException(
+              "cannot read the result of task " + p.id + " of queue '" + name + "' as "
+                  + resultType.getName() + ": " + e.getMessage(),
+              e));
+      return;
+    }
+    completed.incrementAndGet();
+    p.future.complete(result);
+  }
+
+  // ---- serving ----
+
+  @Override
+  public void serve(int slots, TaskHandler<? super T, ? extends R> handler) {
+    if (slots < 1) {
+      throw new IllegalArgumentException("slots must be at least 1, not " + slots);
+    }
+    java.util.Objects.requireNonNull(handler, "handler");
+    synchronized (lock) {
+      if (closed) {
+        throw new IllegalStateException("task queue '" + name + "' is closed");
+      }
+      if (this.handler != null) {
+        throw new IllegalStateException("task queue '" + name + "' is served by this instance already");
+      }
+      AtomicInteger threads = new AtomicInteger();
+      this.workers =
+          new ThreadPoolExecutor(
+              slots,
+              slots,
+              30,
+              TimeUnit.SECONDS,
+              new LinkedBlockingQueue<>(),
+              r -> {
+                Thread t = new Thread(r, "cluster-tasks-" + name + "-" + threads.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+      workers.allowCoreThreadTimeOut(true);
+      this.handler = handler;
+      this.slots = slots;
+    }
+    sendHello();
+  }
+
+  @Override
+  public CompletableFuture<Void> stopServing() {
+    synchronized (lock) {
+      if (handler == null) {
+        return CompletableFuture.completedFuture(null);
+      }
+      if (!stopping) {
+        stopping = true;
+        if (running.isEmpty()) {
+          drained.complete(null);
+        }
+      }
+    }
+    sendHello();
+    return drained.copy();
+  }
+
+  /** Tells the broker this member's state; on the timer thread, so that hellos leave in order. */
+  private void sendHello() {
+    try {
+      timer.execute(
+          () -> {
+            Hello hello;
+            synchronized (lock) {
+              if (broker == null) {
+                return; // the greeting of the first broker sends it
+              }
+              hello = hello();
+            }
+            channel.hello(hello).whenComplete((v, err) -> {
+              if (err != null) {
+                LOG.debug("hello to the broker of '{}' failed: {}", name, err.toString());
+              }
+            });
+          });
+    } catch (RejectedExecutionException closed) {
+      // closed: the leader hears of it from the connection
+    }
+  }
+
+  /** Under the lock. */
+  private Hello hello() {
+    List<Claim> claims = new ArrayList<>(running.size());
+    running.forEach((id, delivery) -> claims.add(new Claim(id, delivery)));
+    return new Hello(memberId, handler == null || stopping || closed ? 0 : slots, claims);
+  }
+
+  private void onTask(Push push) {
+    boolean take;
+    synchronized (lock) {
+      take = handler != null && !stopping && !closed && running.size() < slots
+          && !running.containsKey(push.task());
+      if (take) {
+        running.put(push.task(), push.delivery());
+      }
+    }
+    if (take) {
+      try {
+        workers.execute(() -> run(push));
+        return;
+      } catch (RejectedExecutionException e) {
+        synchronized (lock) {
+          running.remove(push.task());
+        }
+      }
+    }
+    reportDone(new Done(memberId, push.task(), push.delivery(), null, null, true));
+  }
+
+  private void run(Push push) {
+    Done done;
+    try {
+      T task = mapper.treeToValue(push.value(), taskType);
+      Context context =
+          new Context(name, push.task(), push.delivery(), Instant.now().plusMillis(push.deadlineMillis()));
+      R result = handler().handle(task, context);
+      done = new Done(memberId, push.task(), push.delivery(), mapper.valueToTree(result), null, false);
+    } catch (Throwable t) {
+      if (t instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      Throwable cause = RemoteErrors.unwrap(t);
+      done = new Done(memberId, push.task(), push.delivery(), null, RemoteErrors.encodeShort(cause, MAX_ERROR_CHARS), false);
+    }
+    served.incrementAndGet();
+    if (push.delivery() > 1) {
+      redeliveries.incrementAndGet();
+    }
+    synchronized (lock) {
+      running.remove(push.task());
+      long now = System.currentTimeMillis();
+      recent.addLast(new Recent(done, now));
+      while (recent.size() > MAX_RECENT || now - recent.peekFirst().atMillis() > RECENT_MILLIS) {
+        recent.pollFirst();
+      }
+      if (stopping && running.isEmpty()) {
+        drained.complete(null);
+      }
+    }
+    reportDone(done);
+  }
+
+  @SuppressWarnings("unchecked")
+  private TaskHandler<T, R> handler() {
+    synchronized (lock) {
+      return (TaskHandler<T, R>) handler;
+    }
+  }
+
+  private void reportDone(Done done) {
+    CompletableFuture<Void> sent;
+    try {
+      sent = channel.done(done);
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<Void> tracked = sent;
+    reporting.add(tracked);
+    sent.whenComplete(
+        (v, err) -> {
+          reporting.remove(tracked);
+          Throwable cause = err == null ? null : RemoteErrors.unwrap(err);
+          if (cause instanceof MessageTooLargeException && done.error() == null) {
+            // The submitter hears why instead of waiting for its timeout.
+            reportDone(new Done(memberId, done.task(), done.delivery(), null,
+                RemoteErrors.encodeShort(cause, MAX_ERROR_CHARS), false));
+          } else if (cause != null) {
+            LOG.debug("outcome of task {} of '{}' not delivered yet: {}", done.task(), name, cause.toString());
+          }
+        });
+  }
+
+  // ---- the broker's pushes, in order, on a cluster-client worker thread ----
+
+  private void onPush(Push push) {
+    switch (push.kind()) {
+      case TaskChannel.ATTACHED -> onAttached(push.broker());
+      case TaskChannel.TASK -> onTask(push);
+      case TaskChannel.RESULT -> onResult(push);
+      default -> LOG.debug("task queue '{}': an unknown push {} ignored", name, push.kind());
+    }
+  }
+
+  /** A new broker: it learns from this member what it runs, what it finished lately, what it waits for. */
+  private void onAttached(String newBroker) {
+    List<Done> outcomes;
+    List<Pending<R>> again;
+    synchronized (lock) {
+      if (closed || newBroker == null || newBroker.equals(broker)) {
+        return;
+      }
+      boolean first = broker == null;
+      broker = newBroker;
+      outcomes = first ? List.of() : recent.stream().map(Recent::done).toList();
+      again = new ArrayList<>(pending.values());
+    }
+    sendHello();
+    for (Done d : outcomes) {
+      reportDone(d);
+    }
+    for (Pending<R> p : again) {
+      boolean resubmit;
+      synchronized (lock) {
+        resubmit = p.accepted;
+      }
+      if (resubmit) {
+        resubmitted.incrementAndGet();
+      }
+      send(p, resubmit);
+    }
+  }
+
+  @Override
+  public TaskQueueStats stats() {
+    int pendingNow;
+    int runningNow;
+    synchronized (lock) {
+      pendingNow = pending.size();
+      runningNow = running.size();
+    }
+    return new TaskQueueStats(
+        submitted.get(), completed.get(), failed.get(), timedOut.get(), refused.get(), pendingNow,
+        served.get(), redeliveries.get(), runningNow, resubmitted.get());
+  }
+
+  @Override
+  public void close() {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs, or ran: fine
+      }
+    }
+    long drainEnd = System.nanoTime() + drainTimeout.toNanos();
+    try {
+      stopServing().get(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      // The outcomes of the last tasks reach the broker before this member leaves.
+      CompletableFuture.allOf(reporting.toArray(CompletableFuture[]::new))
+          .exceptionally(e -> null)
+          .get(Math.max(0, drainEnd - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      LOG.warn("task queue '{}': {} tasks still running after the drain timeout of {}; closing anyway",
+          name, stats().running(), drainTimeout);
+    }
+    List<Pending<R>> left;
+    synchronized (lock) {
+      left = new ArrayList<>(pending.values());
+    }
+    for (Pending<R> p : left) {
+      fail(p, new ClusterClosedException(
+          "task queue '" + name + "' closed before task " + p.id + " had an outcome; the leader drops"
+              + " it unless it has started"));
+    }
+    handle.close();
+    ExecutorService w;
+    synchronized (lock) {
+      w = workers;
+    }
+    if (w != null) {
+      w.shutdownNow();
+    }
+    timer.shutdownNow();
+  }
+
+  @Override
+  public String toString() {
+    return "TaskQueue[" + name + ", member " + memberId + "]";
+  }
+
+  Map<String, Integer> runningNow() {
+    synchronized (lock) {
+      return Map.copyOf(running);
+    }
+  }
+}

@@ -1,0 +1,241 @@
+package io.clusterclient.internal.tasks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.clusterclient.internal.tasks.TaskChannel.Admit;
+import io.clusterclient.internal.tasks.TaskChannel.Cancel;
+import io.clusterclient.internal.tasks.TaskChannel.Claim;
+import io.clusterclient.internal.tasks.TaskChannel.Done;
+import io.clusterclient.internal.tasks.TaskChannel.Hello;
+import io.clusterclient.internal.tasks.TaskChannel.Member;
+import io.clusterclient.internal.tasks.TaskChannel.Push;
+import io.clusterclient.internal.tasks.TaskChannel.Submit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The broker alone, with a hand-driven clock and scheduler: assignment, capacity, redelivery,
+ * deadlines, the wait limit and the recovery after a leader change.
+ */
+@Timeout(10)
+class TaskBrokerTest {
+  private static final long DEADLINE = 1_000;
+
+  /** Timers that run when the test says so. */
+  private static final class ManualScheduler implements TaskBroker.Scheduler {
+    final List<Timer> timers = new ArrayList<>();
+    long now;
+
+    record Timer(Runnable task, long at, boolean[] cancelled) {}
+
+    @Override
+    public Runnable schedule(Runnable task, long delayMillis) {
+      Timer t = new Timer(task, now + delayMillis, new boolean[1]);
+      timers.add(t);
+      return () -> t.cancelled()[0] = true;
+    }
+
+    void advance(long millis) {
+      now += millis;
+      for (Timer t : new ArrayList<>(timers)) {
+        if (t.at() <= now && !t.cancelled()[0]) {
+          timers.remove(t);
+          t.task().run();
+        }
+      }
+    }
+  }
+
+  private final ManualScheduler scheduler = new ManualScheduler();
+
+  private TaskBroker broker(int maxWaiting, int maxDeliveries, long recoveryWindow) {
+    return new TaskBroker(
+        new TaskBroker.Settings("q", maxWaiting, maxDeliveries, recoveryWindow),
+        scheduler,
+        () -> scheduler.now,
+        () -> {});
+  }
+
+  private static final class Probe {
+    final String id;
+    final List<Push> pushes = new CopyOnWriteArrayList<>();
+
+    Probe(String id) {
+      this.id = id;
+    }
+
+    List<Push> of(String kind) {
+      return pushes.stream().filter(p -> p.kind().equals(kind)).toList();
+    }
+
+    List<String> tasks() {
+      return of(TaskChannel.TASK).stream().map(Push::task).toList();
+    }
+  }
+
+  private static Probe join(TaskBroker b, String id, int slots) {
+    Probe p = new Probe(id);
+    b.attach(new Member(id, 1), p.pushes::add);
+    b.hello(new Hello(id, slots, List.of()));
+    return p;
+  }
+
+  private static Admit submit(TaskBroker b, String submitter, int n) {
+    return b.submit(new Submit(submitter, submitter + "/" + n, JsonNodeFactory.instance.numberNode(n), DEADLINE, false))
+        .join();
+  }
+
+  private static void done(TaskBroker b, Probe worker, String task, int delivery, String result) {
+    b.done(new Done(worker.id, task, delivery, JsonNodeFactory.instance.textNode(result), null, false));
+  }
+
+  @Test
+  void eachTaskGoesToTheMemberWithTheMostFreeSlots() {
+    TaskBroker b = broker(100, 5, 0);
+    Probe submitter = join(b, "s", 0);
+    Probe big = join(b, "big", 3);
+    Probe small = join(b, "small", 1);
+    for (int i = 1; i <= 4; i++) {
+      submit(b, "s", i);
+    }
+    // big has 3 free, small 1: big, big (2 vs 1: still big), then a tie of 1 and 1, then the other.
+    assertThat(big.tasks()).hasSize(3);
+    assertThat(small.tasks()).hasSize(1);
+    assertThat(submitter.tasks()).isEmpty(); // 0 slots: never a worker
+    done(b, small, small.tasks().get(0), 1, "ok");
+    submit(b, "s", 5);
+    assertThat(small.tasks()).hasSize(2); // the only member with room
+    assertThat(submitter.of(TaskChannel.RESULT)).extracting(Push::task).containsExactly(small.tasks().get(0));
+  }
+
+  @Test
+  void aMemberNeverGetsMoreThanItsSlotsAndTheRestWait() {
+    TaskBroker b = broker(100, 5, 0);
+    join(b, "s", 0);
+    Probe w = join(b, "w", 2);
+    for (int i = 1; i <= 5; i++) {
+      submit(b, "s", i);
+    }
+    assertThat(w.tasks()).containsExactly("s/1", "s/2");
+    assertThat(b.counts()[0]).isEqualTo(3);
+    done(b, w, "s/1", 1, "r1");
+    assertThat(w.tasks()).containsExactly("s/1", "s/2", "s/3");
+    b.hello(new Hello("w", 0, List.of(new Claim("s/2", 1), new Claim("s/3", 1))));
+    done(b, w, "s/2", 1, "r2");
+    assertThat(w.tasks()).hasSize(3); // stopped serving: nothing more
+  }
+
+  @Test
+  void theTasksOfAWorkerThatLeavesGoToAnotherWithTheDeliveryCountRaised() {
+    TaskBroker b = broker(100, 5, 0);
+    Probe s = join(b, "s", 0);
+    Probe a = join(b, "a", 1);
+    submit(b, "s", 1);
+    assertThat(a.tasks()).containsExactly("s/1");
+    Probe c = join(b, "c", 1);
+    b.detach(new Member("a", 1));
+    assertThat(c.of(TaskChannel.TASK)).singleElement().satisfies(p -> {
+      assertThat(p.task()).isEqualTo("s/1");
+      assertThat(p.delivery()).isEqualTo(2);
+    });
+    done(b, c, "s/1", 2, "r");
+    assertThat(s.of(TaskChannel.RESULT)).singleElement().extracting(Push::delivery).isEqualTo(2);
+  }
+
+  @Test
+  void aWorkerPastItsDeadlineLosesTheTaskAndTheFirstOutcomeWins() {
+    TaskBroker b = broker(100, 5, 0);
+    Probe s = join(b, "s", 0);
+    Probe slow = join(b, "slow", 1);
+    submit(b, "s", 1);
+    Probe fast = join(b, "fast", 1);
+    scheduler.advance(DEADLINE);
+    assertThat(fast.of(TaskChannel.TASK)).singleElement().extracting(Push::delivery).isEqualTo(2);
+    submit(b, "s", 2);
+    assertThat(slow.tasks()).containsExactly("s/1"); // still busy with the late one: no room
+    done(b, slow, "s/1", 1, "late but first");
+    done(b, fast, "s/1", 2, "second");
+    assertThat(s.of(TaskChannel.RESULT)).singleElement().satisfies(p ->
+        assertThat(p.value().asText()).isEqualTo("late but first"));
+    assertThat(slow.tasks()).containsExactly("s/1", "s/2"); // free again
+  }
+
+  @Test
+  void aTaskDeliveredTooOftenFailsWithTheReason() {
+    TaskBroker b = broker(100, 2, 0);
+    Probe s = join(b, "s", 0);
+    join(b, "a", 1);
+    submit(b, "s", 1);
+    b.detach(new Member("a", 1));
+    join(b, "c", 1);
+    b.detach(new Member("c", 1));
+    Push result = s.of(TaskChannel.RESULT).get(0);
+    assertThat(result.error()).isNotNull();
+    assertThat((String) result.error().get("message"))
+        .contains("delivered 2 times", "left while running it", "maxDeliveries 2");
+  }
+
+  @Test
+  void aFullWaitQueueRefusesNewTasksButNotResubmits() {
+    TaskBroker b = broker(2, 5, 0);
+    join(b, "s", 0);
+    assertThat(submit(b, "s", 1).accepted()).isTrue();
+    assertThat(submit(b, "s", 2).accepted()).isTrue();
+    Admit refused = submit(b, "s", 3);
+    assertThat(refused.accepted()).isFalse();
+    assertThat(refused.waiting()).isEqualTo(2);
+    assertThat(b.submit(new Submit("s", "s/4", JsonNodeFactory.instance.nullNode(), DEADLINE, true)).join().accepted())
+        .isTrue();
+  }
+
+  @Test
+  void afterALeaderChangeAClaimedTaskKeepsRunningAndAnUnclaimedOneWaitsForTheWindow() {
+    TaskBroker b = broker(100, 5, 500);
+    Probe s = join(b, "s", 0);
+    Probe w = new Probe("w");
+    b.attach(new Member("w", 2), w.pushes::add);
+    // The survivor runs s/1; its submitter re-submits s/1 and s/2 (the latter's worker died).
+    b.hello(new Hello("w", 2, List.of(new Claim("s/1", 1))));
+    b.submit(new Submit("s", "s/1", JsonNodeFactory.instance.numberNode(1), DEADLINE, true)).join();
+    b.submit(new Submit("s", "s/2", JsonNodeFactory.instance.numberNode(2), DEADLINE, true)).join();
+    assertThat(w.tasks()).isEmpty(); // s/1 is claimed, s/2 waits for the window
+    scheduler.advance(500);
+    assertThat(w.of(TaskChannel.TASK)).singleElement().satisfies(p -> {
+      assertThat(p.task()).isEqualTo("s/2");
+      assertThat(p.delivery()).isEqualTo(2); // it may have run
+    });
+    done(b, w, "s/1", 1, "one");
+    assertThat(s.of(TaskChannel.RESULT)).extracting(Push::task).containsExactly("s/1");
+  }
+
+  @Test
+  void anOutcomeThatCameBeforeItsResubmitAnswersItWithoutRunningAgain() {
+    TaskBroker b = broker(100, 5, 500);
+    Probe w = join(b, "w", 1);
+    done(b, w, "s/7", 1, "seven"); // finished under the previous leader; the submitter is not back
+    Probe s = join(b, "s", 0);
+    assertThat(s.of(TaskChannel.RESULT)).singleElement().extracting(Push::task).isEqualTo("s/7");
+    b.submit(new Submit("s", "s/7", JsonNodeFactory.instance.numberNode(7), DEADLINE, true)).join();
+    scheduler.advance(500);
+    assertThat(w.tasks()).isEmpty(); // completed: the late re-submit is dropped
+  }
+
+  @Test
+  void aCancelledWaitingTaskNeverRunsAndALeavingSubmittersWaitingTasksAreDropped() {
+    TaskBroker b = broker(100, 5, 0);
+    join(b, "s", 0);
+    join(b, "t", 0);
+    submit(b, "s", 1);
+    submit(b, "t", 1);
+    submit(b, "t", 2);
+    b.cancel(new Cancel("s", "s/1"));
+    b.detach(new Member("t", 1));
+    Probe w = join(b, "w", 5);
+    assertThat(w.tasks()).isEmpty();
+    assertThat(b.counts()).containsExactly(0, 0, 0);
+  }
+}
