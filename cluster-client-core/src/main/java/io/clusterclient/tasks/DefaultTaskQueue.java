@@ -87,6 +87,8 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
   private boolean stopping;
   private ThreadPoolExecutor workers;
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
+  /** Completes when a broker first has this member's hello with its slots. */
+  private final CompletableFuture<Void> serving = new CompletableFuture<>();
   /** Outcomes on their way to the broker: closing waits for them. */
   private final java.util.Set<CompletableFuture<Void>> reporting =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -357,7 +359,7 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
   // ---- serving ----
 
   @Override
-  public void serve(int slots, TaskHandler<? super T, ? extends R> handler) {
+  public CompletableFuture<Void> serve(int slots, TaskHandler<? super T, ? extends R> handler) {
     if (slots < 1) {
       throw new IllegalArgumentException("slots must be at least 1, not " + slots);
     }
@@ -387,6 +389,7 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
       this.slots = slots;
     }
     sendHello();
+    return serving.copy();
   }
 
   @Override
@@ -402,31 +405,42 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
         }
       }
     }
-    sendHello();
-    return drained.copy();
+    // Done when the leader sends no more tasks here and the running ones have finished.
+    return CompletableFuture.allOf(sendHello(), drained);
   }
 
-  /** Tells the broker this member's state; on the timer thread, so that hellos leave in order. */
-  private void sendHello() {
+  /**
+   * Tells the broker this member's state; on the timer thread, so that hellos leave in order.
+   *
+   * @return completes once the broker has it, or it could not be sent (a new broker then gets a
+   *     fresh one when it greets this member)
+   */
+  private CompletableFuture<Void> sendHello() {
+    CompletableFuture<Void> sent = new CompletableFuture<>();
     try {
       timer.execute(
           () -> {
             Hello hello;
             synchronized (lock) {
               if (broker == null) {
-                return; // the greeting of the first broker sends it
+                sent.complete(null); // the greeting of the first broker sends it
+                return;
               }
               hello = hello();
             }
             channel.hello(hello).whenComplete((v, err) -> {
               if (err != null) {
                 LOG.debug("hello to the broker of '{}' failed: {}", name, err.toString());
+              } else if (hello.slots() > 0) {
+                serving.complete(null);
               }
+              sent.complete(null);
             });
           });
     } catch (RejectedExecutionException closed) {
-      // closed: the leader hears of it from the connection
+      sent.complete(null); // closed: the leader hears of it from the connection
     }
+    return sent;
   }
 
   /** Under the lock. */
@@ -602,6 +616,7 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
       LOG.warn("task queue '{}': {} tasks still running after the drain timeout of {}; closing anyway",
           name, stats().running(), drainTimeout);
     }
+    serving.completeExceptionally(new ClusterClosedException("task queue '" + name + "' is closed"));
     List<Pending<R>> left;
     synchronized (lock) {
       left = new ArrayList<>(pending.values());

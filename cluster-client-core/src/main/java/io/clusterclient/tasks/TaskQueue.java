@@ -58,25 +58,29 @@ public interface TaskQueue<T, R> extends AutoCloseable {
    *
    * @param slots how many tasks at once, at least 1
    * @param handler runs a task
+   * @return completes once the leader knows that this process serves (the first tasks may come
+   *     before); after a leader change this process tells the next leader on its own
    * @throws IllegalStateException when this instance serves already, or is closed
    */
-  void serve(int slots, TaskHandler<? super T, ? extends R> handler);
+  CompletableFuture<Void> serve(int slots, TaskHandler<? super T, ? extends R> handler);
 
   /**
    * Serves the queue from this process with a handler that needs no context.
    *
    * @param slots how many tasks at once, at least 1
    * @param handler runs a task
+   * @return as {@link #serve(int, TaskHandler)}
    * @throws IllegalStateException when this instance serves already, or is closed
    */
-  default void serve(int slots, Function<? super T, ? extends R> handler) {
-    serve(slots, (TaskHandler<T, R>) (task, context) -> handler.apply(task));
+  default CompletableFuture<Void> serve(int slots, Function<? super T, ? extends R> handler) {
+    return serve(slots, (TaskHandler<T, R>) (task, context) -> handler.apply(task));
   }
 
   /**
    * Stops taking tasks; the running ones finish and report their outcomes.
    *
-   * @return completes when the running tasks have finished
+   * @return completes once the leader sends this process no more tasks and the running ones have
+   *     finished
    */
   CompletableFuture<Void> stopServing();
 
