@@ -75,7 +75,7 @@ public final class ClusterTasks {
     Duration deadline = Duration.ofMinutes(1);
     Duration timeout = Duration.ofMinutes(5);
     int maxDeliveries = 5;
-    Duration recoveryWindow = Duration.ofMillis(500);
+    Duration recoveryWindow = Duration.ofSeconds(2);
     Duration drainTimeout = Duration.ofSeconds(30);
     ObjectMapper mapper;
 
@@ -169,10 +169,12 @@ public final class ClusterTasks {
     }
 
     /**
-     * After a leader change, how long a re-submitted task that no worker claims waits for its
-     * worker to reconnect before it runs again.
+     * After a leader change, how long at most a re-submitted task that no worker has claimed waits
+     * for its worker to reconnect before it runs again. The wait ends as soon as every worker of the
+     * previous leader has reconnected and claimed what it runs (in milliseconds, usually); the whole
+     * window passes only when a worker died with the leader.
      *
-     * @param recoveryWindow not negative; 500 ms by default
+     * @param recoveryWindow not negative; 2 s by default
      * @return this builder
      */
     public Builder<T, R> recoveryWindow(Duration recoveryWindow) {

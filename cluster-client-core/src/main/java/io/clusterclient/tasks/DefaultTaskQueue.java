@@ -81,6 +81,10 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
   private final LinkedHashMap<String, Integer> running = new LinkedHashMap<>();
   private final ArrayDeque<Recent> recent = new ArrayDeque<>();
   private String broker;
+  /** The workers the latest broker listed, or null before any did. */
+  private List<String> knownWorkers;
+  /** What the hellos to the current broker say of the previous one's workers. */
+  private List<String> previousWorkers;
   private boolean closed;
   private TaskHandler<? super T, ? extends R> handler;
   private int slots;
@@ -164,7 +168,7 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
     if (b.runtime != null) {
       client.runtime(b.runtime);
     }
-    this.channel = client.create(() -> TaskBroker.create(settings));
+    this.channel = client.create(() -> TaskBroker.create(settings, memberId));
     this.handle = ClusterClient.handle(channel);
     if (b.options.closeOnShutdown()) {
       shutdownHook = new Thread(this::close, "cluster-tasks-" + name + "-shutdown");
@@ -428,14 +432,7 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
               }
               hello = hello();
             }
-            channel.hello(hello).whenComplete((v, err) -> {
-              if (err != null) {
-                LOG.debug("hello to the broker of '{}' failed: {}", name, err.toString());
-              } else if (hello.slots() > 0) {
-                serving.complete(null);
-              }
-              sent.complete(null);
-            });
+            hello(hello).whenComplete((v, err) -> sent.complete(null));
           });
     } catch (RejectedExecutionException closed) {
       sent.complete(null); // closed: the leader hears of it from the connection
@@ -443,11 +440,21 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
     return sent;
   }
 
+  private CompletableFuture<Void> hello(Hello hello) {
+    return channel.hello(hello).whenComplete((v, err) -> {
+      if (err != null) {
+        LOG.debug("hello to the broker of '{}' failed: {}", name, err.toString());
+      } else if (hello.slots() > 0) {
+        serving.complete(null);
+      }
+    });
+  }
+
   /** Under the lock. */
   private Hello hello() {
     List<Claim> claims = new ArrayList<>(running.size());
     running.forEach((id, delivery) -> claims.add(new Claim(id, delivery)));
-    return new Hello(memberId, handler == null || stopping || closed ? 0 : slots, claims);
+    return new Hello(memberId, handler == null || stopping || closed ? 0 : slots, claims, previousWorkers);
   }
 
   private void onTask(Push push) {
@@ -542,30 +549,70 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
       case TaskChannel.ATTACHED -> onAttached(push.broker());
       case TaskChannel.TASK -> onTask(push);
       case TaskChannel.RESULT -> onResult(push);
+      case TaskChannel.WORKERS -> onWorkers(push);
       default -> LOG.debug("task queue '{}': an unknown push {} ignored", name, push.kind());
     }
   }
 
-  /** A new broker: it learns from this member what it runs, what it finished lately, what it waits for. */
+  private void onWorkers(Push push) {
+    if (push.value() == null || !push.value().isArray()) {
+      return;
+    }
+    List<String> ids = new ArrayList<>(push.value().size());
+    push.value().forEach(n -> ids.add(n.asText()));
+    synchronized (lock) {
+      if (push.broker() != null && push.broker().equals(broker)) {
+        knownWorkers = List.copyOf(ids);
+      }
+    }
+  }
+
+  /**
+   * A new broker: it learns from this member what it finished lately, what it runs, and what it
+   * waits for, in that order, from the timer thread (which sends every hello: they leave in order).
+   * The outcomes go before the hello because a broker may end its recovery on this hello and send
+   * out again every re-submitted task nobody claimed; the outcomes and the claims are one snapshot,
+   * so a task is either finished (its outcome sent first) or claimed.
+   */
   private void onAttached(String newBroker) {
-    List<Done> outcomes;
     List<Pending<R>> again;
+    boolean first;
     synchronized (lock) {
       if (closed || newBroker == null || newBroker.equals(broker)) {
         return;
       }
-      boolean first = broker == null;
+      first = broker == null;
       broker = newBroker;
-      outcomes = first ? List.of() : recent.stream().map(Recent::done).toList();
+      previousWorkers = knownWorkers;
       again = new ArrayList<>(pending.values());
     }
-    sendHello();
+    try {
+      timer.execute(() -> greet(newBroker, first, again));
+    } catch (RejectedExecutionException closing) {
+      // closed meanwhile: nothing to tell
+    }
+  }
+
+  private void greet(String newBroker, boolean first, List<Pending<R>> again) {
+    List<Done> outcomes;
+    Hello hello;
+    synchronized (lock) {
+      if (!newBroker.equals(broker)) {
+        return; // yet another broker came meanwhile: it gets its own greeting
+      }
+      outcomes = first ? List.of() : recent.stream().map(Recent::done).toList();
+      hello = hello();
+    }
     for (Done d : outcomes) {
       reportDone(d);
     }
+    hello(hello);
     for (Pending<R> p : again) {
       boolean resubmit;
       synchronized (lock) {
+        if (pending.get(p.id) != p) {
+          continue; // its outcome came meanwhile
+        }
         resubmit = p.accepted;
       }
       if (resubmit) {

@@ -87,6 +87,8 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
   private volatile boolean binary;
   private volatile boolean heartbeatOutstanding;
   private volatile boolean closedByUser;
+  /** The session was told this connection is lost: a close() after that is its answer, not the user's. */
+  private volatile boolean lostReported;
   /** The leader is handing over: nothing new is sent; closes once what was sent is answered. */
   private volatile boolean retired;
   /** Senders between their check of {@link #retired} and their write: a retired close waits for them. */
@@ -584,6 +586,10 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
    */
   private void connectionLost(Throwable cause) {
     if (registered && !closedByUser) {
+      // Before telling: the session answers with close(), on its own thread, which must not make
+      // the calls failed here look closed by the user (ClusterClosedException instead of
+      // LeaderLostException, which an idempotent call retries and a task queue waits out).
+      lostReported = true;
       events.lost(cause != null ? cause : new ClusterException("the connection closed"));
     }
   }
@@ -1009,7 +1015,9 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
 
   @Override
   public CompletableFuture<Void> close() {
-    closedByUser = true;
+    if (!lostReported) {
+      closedByUser = true;
+    }
     CompletableFuture<Void> done = new CompletableFuture<>();
     Channel ch = channel;
     if (ch == null) {

@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A broker made after a leader change starts empty and learns the queue back from the members:
  * the workers claim what they run, the submitters re-submit what they still wait for. A re-submitted
- * task that no worker claims waits until the recovery window has passed (its worker may just not
- * have reconnected yet) and is then delivered again, counting as a redelivery: whether it ran is not
- * known.
+ * task that no worker claims waits until every worker of the previous broker (each broker tells the
+ * members its list of workers, and they pass it on) has said hello, or until the recovery window has
+ * passed when one never does (it died with the leader); it is then delivered again, counting as a
+ * redelivery: whether it ran is not known.
  *
  * <p>Thread-safe: one lock guards the state; pushes happen under it, in order (they only encode and
  * enqueue). Time comes from the injected clock and scheduler, so tests drive it.
@@ -67,6 +68,14 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
    * @param recoveryWindowMillis how long a re-submitted, unclaimed task waits for its worker
    */
   public record Settings(String queue, int maxWaiting, int maxDeliveries, long recoveryWindowMillis) {}
+
+  /** The member of the broker's own process, left out of the workers it lists: it dies with it. */
+  private final String localMember;
+  /** While recovering: the workers the previous broker listed, and those that said hello since. */
+  private final java.util.Set<String> expected = new java.util.HashSet<>();
+  private final java.util.Set<String> greeted = new java.util.HashSet<>();
+  private boolean heardFromSurvivor;
+  private java.util.Set<String> workersPushed = java.util.Set.of();
 
   private final String id = UUID.randomUUID().toString();
   private final Settings settings;
@@ -131,9 +140,12 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
    * @param scheduler runs deadline and recovery timers
    * @param clockMillis the time, in milliseconds
    * @param onClose what to run when it closes (stops the scheduler's thread)
+   * @param localMember the member of this process, or null
    */
-  public TaskBroker(Settings settings, Scheduler scheduler, LongSupplier clockMillis, Runnable onClose) {
+  public TaskBroker(
+      Settings settings, Scheduler scheduler, LongSupplier clockMillis, Runnable onClose, String localMember) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.localMember = localMember;
     this.scheduler = scheduler;
     this.clockMillis = clockMillis;
     this.onClose = onClose;
@@ -147,9 +159,10 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
    * Creates a broker with its own timer thread, stopped when it closes.
    *
    * @param settings its settings
+   * @param localMember the member of this process, or null
    * @return a new broker
    */
-  public static TaskBroker create(Settings settings) {
+  public static TaskBroker create(Settings settings, String localMember) {
     ScheduledThreadPoolExecutor timer =
         new ScheduledThreadPoolExecutor(
             1,
@@ -159,7 +172,7 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
               return t;
             });
     timer.setRemoveOnCancelPolicy(true);
-    return new TaskBroker(settings, scheduler(timer), System::currentTimeMillis, timer::shutdownNow);
+    return new TaskBroker(settings, scheduler(timer), System::currentTimeMillis, timer::shutdownNow, localMember);
   }
 
   /**
@@ -193,6 +206,12 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
       m.pid = member.pid();
       m.listener = listener;
       listener.accept(new Push(ATTACHED, id, null, null, 0, 0, null));
+      if (!workersPushed.isEmpty()) {
+        com.fasterxml.jackson.databind.node.ArrayNode list =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+        workersPushed.forEach(list::add);
+        listener.accept(new Push(WORKERS, id, null, list, 0, 0, null));
+      }
       // Outcomes for this member that came before its channel did.
       String prefix = member.member() + "/";
       for (Iterator<Map.Entry<String, Early>> it = early.entrySet().iterator(); it.hasNext(); ) {
@@ -254,6 +273,13 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
     synchronized (lock) {
       MemberState m = member(hello.member());
       m.slots = Math.max(0, hello.slots());
+      if (recovering) {
+        greeted.add(m.id);
+        if (hello.workers() != null) {
+          heardFromSurvivor = true;
+          expected.addAll(hello.workers());
+        }
+      }
       for (Claim c : hello.running() == null ? List.<Claim>of() : hello.running()) {
         if (c == null || c.task() == null || m.busy.containsKey(c.task())) {
           continue;
@@ -277,6 +303,9 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
             startExpiry(t, m);
           }
         }
+      }
+      if (recovering && heardFromSurvivor && greeted.containsAll(expected)) {
+        endRecovery(); // every worker of the previous leader has claimed what it runs
       }
       assign();
     }
@@ -408,6 +437,33 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
 
   /** Gives waiting tasks to the members with the most free slots. Under the lock. */
   private void assign() {
+    assignWaiting();
+    pushWorkers();
+  }
+
+  /** Tells every member the workers, when they changed. Under the lock. */
+  private void pushWorkers() {
+    java.util.Set<String> now = new java.util.TreeSet<>();
+    for (MemberState m : members.values()) {
+      if ((m.slots > 0 || !m.busy.isEmpty()) && !m.id.equals(localMember)) {
+        now.add(m.id);
+      }
+    }
+    if (now.equals(workersPushed)) {
+      return;
+    }
+    workersPushed = now;
+    com.fasterxml.jackson.databind.node.ArrayNode list =
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+    now.forEach(list::add);
+    for (MemberState m : members.values()) {
+      if (m.listener != null) {
+        m.listener.accept(new Push(WORKERS, id, null, list, 0, 0, null));
+      }
+    }
+  }
+
+  private void assignWaiting() {
     while (!waiting.isEmpty()) {
       MemberState best = null;
       int bestFree = 0;
@@ -515,7 +571,12 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
 
   private void endRecovery() {
     synchronized (lock) {
+      if (!recovering) {
+        return;
+      }
       recovering = false;
+      expected.clear();
+      greeted.clear();
       // Unclaimed re-submits go out again, ahead of newer tasks, in the order they came.
       for (int i = parked.size() - 1; i >= 0; i--) {
         waiting.addFirst(parked.get(i));

@@ -28,6 +28,13 @@ public interface TaskChannel {
   String TASK = "task";
   /** The push kind of a submitted task's outcome. */
   String RESULT = "result";
+  /**
+   * The push kind of the list of workers (members that serve or still run tasks), sent when it
+   * changes: {@link Push#value()} is an array of member ids, without the broker's own process's
+   * member, which dies with it. A member gives the last list it heard to the next broker, which then
+   * knows whose claims to wait for.
+   */
+  String WORKERS = "workers";
 
   /**
    * Opens a member's channel (delegated as SUBSCRIBE: one registration per member).
@@ -134,8 +141,9 @@ public interface TaskChannel {
    * @param member who
    * @param slots how many tasks it takes at once; 0 when it does not serve
    * @param running the tasks it runs now, with their delivery counts
+   * @param workers the last list of workers it heard from a previous broker, or null if none
    */
-  record Hello(String member, int slots, List<Claim> running) {}
+  record Hello(String member, int slots, List<Claim> running, List<String> workers) {}
 
   /**
    * A task a member runs.

@@ -57,7 +57,8 @@ class TaskBrokerTest {
         new TaskBroker.Settings("q", maxWaiting, maxDeliveries, recoveryWindow),
         scheduler,
         () -> scheduler.now,
-        () -> {});
+        () -> {},
+        "local");
   }
 
   private static final class Probe {
@@ -80,7 +81,7 @@ class TaskBrokerTest {
   private static Probe join(TaskBroker b, String id, int slots) {
     Probe p = new Probe(id);
     b.attach(new Member(id, 1), p.pushes::add);
-    b.hello(new Hello(id, slots, List.of()));
+    b.hello(new Hello(id, slots, List.of(), null));
     return p;
   }
 
@@ -124,7 +125,7 @@ class TaskBrokerTest {
     assertThat(b.counts()[0]).isEqualTo(3);
     done(b, w, "s/1", 1, "r1");
     assertThat(w.tasks()).containsExactly("s/1", "s/2", "s/3");
-    b.hello(new Hello("w", 0, List.of(new Claim("s/2", 1), new Claim("s/3", 1))));
+    b.hello(new Hello("w", 0, List.of(new Claim("s/2", 1), new Claim("s/3", 1)), null));
     done(b, w, "s/2", 1, "r2");
     assertThat(w.tasks()).hasSize(3); // stopped serving: nothing more
   }
@@ -199,7 +200,7 @@ class TaskBrokerTest {
     Probe w = new Probe("w");
     b.attach(new Member("w", 2), w.pushes::add);
     // The survivor runs s/1; its submitter re-submits s/1 and s/2 (the latter's worker died).
-    b.hello(new Hello("w", 2, List.of(new Claim("s/1", 1))));
+    b.hello(new Hello("w", 2, List.of(new Claim("s/1", 1)), null));
     b.submit(new Submit("s", "s/1", JsonNodeFactory.instance.numberNode(1), DEADLINE, true)).join();
     b.submit(new Submit("s", "s/2", JsonNodeFactory.instance.numberNode(2), DEADLINE, true)).join();
     assertThat(w.tasks()).isEmpty(); // s/1 is claimed, s/2 waits for the window
@@ -237,5 +238,29 @@ class TaskBrokerTest {
     Probe w = join(b, "w", 5);
     assertThat(w.tasks()).isEmpty();
     assertThat(b.counts()).containsExactly(0, 0, 0);
+  }
+
+  @Test
+  void recoveryEndsOnceEveryWorkerOfThePreviousLeaderHasClaimedItsTasks() {
+    TaskBroker b = broker(100, 5, 60_000);
+    Probe s = new Probe("s");
+    b.attach(new Member("s", 1), s.pushes::add);
+    b.submit(new Submit("s", "s/1", JsonNodeFactory.instance.numberNode(1), DEADLINE, true)).join();
+    b.submit(new Submit("s", "s/2", JsonNodeFactory.instance.numberNode(2), DEADLINE, true)).join();
+    Probe a = new Probe("a");
+    b.attach(new Member("a", 2), a.pushes::add);
+    // The old leader listed a and c as its workers; a runs s/1.
+    b.hello(new Hello("a", 3, List.of(new Claim("s/1", 1)), List.of("a", "c")));
+    assertThat(a.tasks()).isEmpty(); // c may still claim s/2
+    Probe c = new Probe("c");
+    b.attach(new Member("c", 3), c.pushes::add);
+    b.hello(new Hello("c", 1, List.of(), List.of("a", "c")));
+    // Everyone is back and s/2 is nobody's: it goes out at once, long before the window ends.
+    assertThat(a.tasks()).containsExactly("s/2");
+    assertThat(a.of(TaskChannel.TASK).get(0).delivery()).isEqualTo(2);
+    // Every member hears the workers, without the broker's own process's member.
+    join(b, "local", 4);
+    assertThat(s.of(TaskChannel.WORKERS)).last().satisfies(p ->
+        assertThat(p.value().toString()).isEqualTo("[\"a\",\"c\"]"));
   }
 }
