@@ -15,8 +15,8 @@ import java.util.Set;
 
 /**
  * The benchmark harness: runs workloads (a) to (h) on this library, on the raw Netty baseline and on
- * the original Node.js library, each in separate processes it starts, then prints a markdown table
- * with ratios and the issue's bars, and writes it as JSON.
+ * the original Node.js library, each in separate processes it starts, and (t), the task queue, beside
+ * a thread pool; then prints a markdown table with ratios and the issue's bars, and writes it as JSON.
  *
  * <pre>
  * mvn -B -ntp -Pbenchmark -pl cluster-client-benchmarks -am -DskipTests verify
@@ -31,7 +31,7 @@ import java.util.Set;
  * --no-meters} (this library's call meters off, to measure what they cost), {@code --log-level info} (the Java processes' slf4j-simple level, warn by default).
  */
 public final class BenchmarkMain {
-  private static final List<String> ALL = List.of("a", "b", "c", "d", "e", "f", "g", "h");
+  private static final List<String> ALL = List.of("a", "b", "c", "d", "e", "f", "g", "h", "t");
 
   private BenchmarkMain() {}
 
@@ -108,6 +108,8 @@ public final class BenchmarkMain {
         results.note("Node.js baseline not measured: node or npm is missing (see above)");
       }
     }
+    List<TaskBench.Row> taskRows =
+        only.contains("t") && impls.contains(Impl.OURS) ? TaskBench.run(settings, logDir, results, jfr) : List.of();
     ObjectMapper json = new ObjectMapper();
     ArrayNode jmhRows = json.createArrayNode();
     if (jmh) {
@@ -132,9 +134,11 @@ public final class BenchmarkMain {
     meta.putPOJO("settings", settings);
     meta.putPOJO("workloads", only);
     ObjectNode root = report.json(meta, jmhRows);
+    root.putPOJO("taskQueue", taskRows);
     String table = report.markdown();
     String md = "## cluster-client benchmarks" + (settings.quick() ? " (QUICK: not figures)" : "") + "\n\n"
-        + table + "\n" + (jmhRows.isEmpty() ? "" : JmhRun.markdown(jmhRows, settings.jmhArgs()) + "\n")
+        + table + "\n" + (taskRows.isEmpty() ? "" : TaskBench.markdown(taskRows) + "\n")
+        + (jmhRows.isEmpty() ? "" : JmhRun.markdown(jmhRows, settings.jmhArgs()) + "\n")
         + (results.notes().isEmpty() ? "" : "Notes:\n" + String.join("\n", results.notes().stream()
             .map(n -> "- " + n).toList()) + "\n");
     Report.write(out, Report.pretty(root));
