@@ -11,10 +11,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Workload (t), the task queue: empty tasks per second with 1 and 4 serving processes of 32 slots each (a submitter
- * keeping 64 in flight; it leads, and serves nothing), and the time from submit to the handler's start
- * (tasks one after another), beside the floor: a {@code ThreadPoolExecutor} in one process. Each
- * figure is the median of the timed rounds, with their min and max.
+ * Workload (t), the task queue: empty tasks per second with 1 and 4 serving processes of 32 slots
+ * each (a submitter keeping 64 in flight; it leads, and serves nothing), and the time from submit to
+ * the handler's start (tasks one after another), beside the floor: a {@code ThreadPoolExecutor} of 32
+ * threads in one process. Each figure is the median of the timed rounds, with their min and max.
  */
 final class TaskBench {
   private static final ObjectMapper JSON = new ObjectMapper();
