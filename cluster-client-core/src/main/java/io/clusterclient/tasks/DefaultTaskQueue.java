@@ -534,8 +534,11 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
           Throwable cause = err == null ? null : RemoteErrors.unwrap(err);
           if (cause instanceof MessageTooLargeException && done.error() == null) {
             // The submitter hears why instead of waiting for its timeout.
+            MessageTooLargeException why = new MessageTooLargeException(
+                "its result is too large to travel back from the worker (pid "
+                    + ProcessHandle.current().pid() + "): " + cause.getMessage());
             reportDone(new Done(memberId, done.task(), done.delivery(), null,
-                RemoteErrors.encodeShort(cause, MAX_ERROR_CHARS), false));
+                RemoteErrors.encodeShort(why, MAX_ERROR_CHARS), false));
           } else if (cause != null) {
             LOG.debug("outcome of task {} of '{}' not delivered yet: {}", done.task(), name, cause.toString());
           }

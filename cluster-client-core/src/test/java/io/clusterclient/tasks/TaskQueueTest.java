@@ -45,10 +45,13 @@ class TaskQueueTest {
   }
 
   private TaskQueue<Job, String> queue(ClusterTasks.Builder<Job, String> builder) {
+    return queue(builder, ClusterOptions.builder().port(port).build());
+  }
+
+  private TaskQueue<Job, String> queue(ClusterTasks.Builder<Job, String> builder, ClusterOptions options) {
     ClusterRuntime runtime = ClusterRuntime.create();
     closeables.add(runtime);
-    TaskQueue<Job, String> q =
-        builder.options(ClusterOptions.builder().port(port).build()).runtime(runtime).create();
+    TaskQueue<Job, String> q = builder.options(options).runtime(runtime).create();
     closeables.add(q);
     q.handle().ready().orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
     return q;
@@ -156,6 +159,25 @@ class TaskQueueTest {
         .isInstanceOf(ClusterClosedException.class)
         .hasMessageContaining("closed before task");
     assertThat(q.submit(new Job(2, "b"))).isCompletedExceptionally();
+  }
+
+  @Test
+  void aTaskOrAResultTooLargeForAFrameFailsClearlyInsteadOfHanging() {
+    ClusterOptions small = ClusterOptions.builder().port(port).maxFrameLength(64 * 1024).build();
+    TaskQueue<Job, String> leader = queue(ClusterTasks.builder("jobs", Job.class, String.class), small);
+    TaskQueue<Job, String> follower = queue(ClusterTasks.builder("jobs", Job.class, String.class), small);
+    follower.serve(1, job -> "x".repeat(job.n()));
+    // The result is too large to travel back: the submitter hears why, not a timeout.
+    assertThatThrownBy(() -> leader.submit(new Job(100_000, "big result")).get(20, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(io.clusterclient.MessageTooLargeException.class)
+        .hasMessageContaining("of queue 'jobs': its result is too large to travel back from the worker")
+        .hasMessageContaining("raise maxFrameLength");
+    // A task too large to send fails at once.
+    assertThatThrownBy(() -> follower.submit(new Job(1, "y".repeat(100_000))).get(20, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(io.clusterclient.MessageTooLargeException.class);
+    assertThat(follower.stats().pending()).isZero();
   }
 
   @Test
