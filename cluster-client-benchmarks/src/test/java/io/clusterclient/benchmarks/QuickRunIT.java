@@ -57,6 +57,8 @@ class QuickRunIT {
       }
     }
     assertThat(root.path("jmh")).as("JMH results").isNotEmpty();
+    assertThat(root.path("taskQueue")).as("workload (t), the task queue").hasSize(3)
+        .allSatisfy(r -> assertThat(r.path("tasksPerSecond").path("median").asDouble()).isPositive());
     assertThat(root.path("details").path("clock.ours").path("shared").asBoolean())
         .as("System.nanoTime() is one clock for every process of the host")
         .isTrue();

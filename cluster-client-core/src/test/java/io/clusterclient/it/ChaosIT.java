@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * N processes (default 5) call, subscribe and publish without pause while the leader is killed with
- * SIGKILL again and again (default 20 rounds; {@code -Dchaos.rounds=500} for a soak run). A killed
+ * SIGKILL again and again (default 10 rounds; {@code -Dchaos.rounds=500} for a soak run). A killed
  * process is replaced, so N stays constant. After every round: exactly one leader, every survivor
  * ready, the next published value reaches every subscriber, every live process's publish is in the
  * new real client. At the end: no idempotent call failed, and no call waited past its bound.
@@ -63,7 +63,7 @@ class ChaosIT {
   @Test
   void theClusterSurvivesRepeatedLeaderKillsUnderLoad(@TempDir Path dir) {
     int n = Integer.getInteger("chaos.processes", 5);
-    int rounds = Integer.getInteger("chaos.rounds", 20);
+    int rounds = Integer.getInteger("chaos.rounds", 10);
     int port = Ports.free();
     Path constructions = dir.resolve("constructions.txt");
     List<TestProcess> alive = new ArrayList<>();

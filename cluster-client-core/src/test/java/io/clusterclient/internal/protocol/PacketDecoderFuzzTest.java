@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class PacketDecoderFuzzTest {
   private static final int MAX_FRAME = 64 * 1024;
-  private static final int ROUNDS = 100_000;
+  /** 40,000 in the build (a few seconds); {@code -Dfuzz.rounds=1000000} for a longer search. */
+  private static final int ROUNDS = Integer.getInteger("fuzz.rounds", 40_000);
 
   private static byte[] valid(long id, String conn, byte[] app) {
     byte[] c = conn.getBytes(StandardCharsets.UTF_8);
