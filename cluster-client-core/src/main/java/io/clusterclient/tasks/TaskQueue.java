@@ -39,7 +39,8 @@ public interface TaskQueue<T, R> extends AutoCloseable {
    *     stack), with a {@link TaskQueueFullException}, with a {@link
    *     io.clusterclient.ClusterTimeoutException} when no outcome came within the timeout, or with
    *     a {@link io.clusterclient.ClusterClosedException} when this queue closes first. Dependent
-   *     stages run on a cluster-client worker thread.
+   *     stages run on a cluster-client worker thread (on the queue's timer thread after a timeout),
+   *     never on an I/O thread.
    */
   CompletableFuture<R> submit(T task);
 
