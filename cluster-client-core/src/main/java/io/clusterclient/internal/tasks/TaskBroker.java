@@ -207,10 +207,7 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
       m.listener = listener;
       listener.accept(new Push(ATTACHED, id, null, null, 0, 0, null));
       if (!workersPushed.isEmpty()) {
-        com.fasterxml.jackson.databind.node.ArrayNode list =
-            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
-        workersPushed.forEach(list::add);
-        listener.accept(new Push(WORKERS, id, null, list, 0, 0, null));
+        listener.accept(workersPush());
       }
       // Outcomes for this member that came before its channel did.
       String prefix = member.member() + "/";
@@ -453,14 +450,19 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
       return;
     }
     workersPushed = now;
-    com.fasterxml.jackson.databind.node.ArrayNode list =
-        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
-    now.forEach(list::add);
+    Push push = workersPush();
     for (MemberState m : members.values()) {
       if (m.listener != null) {
-        m.listener.accept(new Push(WORKERS, id, null, list, 0, 0, null));
+        m.listener.accept(push);
       }
     }
+  }
+
+  private Push workersPush() {
+    com.fasterxml.jackson.databind.node.ArrayNode list =
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+    workersPushed.forEach(list::add);
+    return new Push(WORKERS, id, null, list, 0, 0, null);
   }
 
   private void assignWaiting() {
