@@ -164,6 +164,7 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
             .delegate("hello")
             .delegate("done")
             .delegate("cancel")
+            .delegate("status")
             .options(options);
     if (b.runtime != null) {
       client.runtime(b.runtime);
@@ -623,6 +624,11 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
       }
       send(p, resubmit);
     }
+  }
+
+  @Override
+  public CompletableFuture<TaskQueueStatus> status() {
+    return channel.status();
   }
 
   @Override

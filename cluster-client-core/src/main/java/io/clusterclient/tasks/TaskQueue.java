@@ -93,6 +93,13 @@ public interface TaskQueue<T, R> extends AutoCloseable {
   TaskQueueStats stats();
 
   /**
+   * Asks the leader how the queue stands: what waits, what runs, who serves.
+   *
+   * @return completes with the leader's snapshot, or fails as a call to the leader would
+   */
+  CompletableFuture<TaskQueueStatus> status();
+
+  /**
    * The queue's cluster client: its role, leader, readiness and metrics.
    *
    * @return the handle

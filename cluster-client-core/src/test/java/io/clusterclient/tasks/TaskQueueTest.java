@@ -119,6 +119,11 @@ class TaskQueueTest {
         .hasMessageContaining("maxWaiting")
         .hasMessageContaining("WhenFull.WAIT");
     assertThat(q.stats().refused()).isEqualTo(1);
+    assertThat(q.status().get(20, TimeUnit.SECONDS)).satisfies(st -> {
+      assertThat(st.waiting()).isEqualTo(2);
+      assertThat(st.workers()).isZero();
+      assertThat(st.leaderPid()).isEqualTo(ProcessHandle.current().pid());
+    });
   }
 
   @Test

@@ -597,8 +597,8 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
     return slash < 0 ? taskId : taskId.substring(0, slash);
   }
 
-  /** @return a snapshot of the queue, for tests and status: waiting, parked, running */
-  public int[] counts() {
+  @Override
+  public CompletableFuture<io.clusterclient.tasks.TaskQueueStatus> status() {
     synchronized (lock) {
       int running = 0;
       for (TaskState t : tasks.values()) {
@@ -606,7 +606,18 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
           running++;
         }
       }
-      return new int[] {waiting.size(), parked.size(), running};
+      int workers = 0;
+      int slots = 0;
+      int busy = 0;
+      for (MemberState m : members.values()) {
+        if (m.listener != null && (m.slots > 0 || !m.busy.isEmpty())) {
+          workers++;
+          slots += m.slots;
+          busy += m.busy.size();
+        }
+      }
+      return CompletableFuture.completedFuture(new io.clusterclient.tasks.TaskQueueStatus(
+          ProcessHandle.current().pid(), waiting.size(), parked.size(), running, workers, slots, busy));
     }
   }
 

@@ -87,6 +87,13 @@ public interface TaskChannel {
   CompletableFuture<Void> cancel(Cancel cancel);
 
   /**
+   * The queue as the broker holds it now.
+   *
+   * @return a snapshot
+   */
+  CompletableFuture<io.clusterclient.tasks.TaskQueueStatus> status();
+
+  /**
    * A member of the queue: one {@code TaskQueue} instance.
    *
    * @param member the member id, unique per instance

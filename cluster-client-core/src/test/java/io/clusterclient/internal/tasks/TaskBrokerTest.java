@@ -122,7 +122,13 @@ class TaskBrokerTest {
       submit(b, "s", i);
     }
     assertThat(w.tasks()).containsExactly("s/1", "s/2");
-    assertThat(b.counts()[0]).isEqualTo(3);
+    assertThat(b.status().join()).satisfies(st -> {
+      assertThat(st.waiting()).isEqualTo(3);
+      assertThat(st.running()).isEqualTo(2);
+      assertThat(st.workers()).isEqualTo(1);
+      assertThat(st.slots()).isEqualTo(2);
+      assertThat(st.busySlots()).isEqualTo(2);
+    });
     done(b, w, "s/1", 1, "r1");
     assertThat(w.tasks()).containsExactly("s/1", "s/2", "s/3");
     b.hello(new Hello("w", 0, List.of(new Claim("s/2", 1), new Claim("s/3", 1)), null));
@@ -237,7 +243,7 @@ class TaskBrokerTest {
     b.detach(new Member("t", 1));
     Probe w = join(b, "w", 5);
     assertThat(w.tasks()).isEmpty();
-    assertThat(b.counts()).containsExactly(0, 0, 0);
+    assertThat(b.status().join()).extracting(st -> st.waiting() + st.recovering() + st.running()).isEqualTo(0);
   }
 
   @Test
