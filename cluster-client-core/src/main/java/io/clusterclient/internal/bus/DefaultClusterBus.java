@@ -178,9 +178,12 @@ public final class DefaultClusterBus implements ClusterBus {
     TopicConfig defaults = wire(config.defaults());
     TopicConfig mapConfig = new TopicConfig(Long.MAX_VALUE, config.mapMaxBytes(), 0, true);
     Map<String, TopicConfig> declaredCopy = Map.copyOf(declared);
-    this.broker = ClusterClient.of(BrokerApi.class)
-        .options(config.options().toBuilder().name("bus." + name).build())
-        .runtime(config.runtime())
+    var builder = ClusterClient.of(BrokerApi.class)
+        .options(config.options().toBuilder().name("bus." + name).build());
+    if (config.runtime() != null) {
+      builder.runtime(config.runtime());
+    }
+    this.broker = builder
         .idempotent("hello")
         .idempotent("merge")
         .idempotent("send")
