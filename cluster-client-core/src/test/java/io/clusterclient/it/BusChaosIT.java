@@ -114,12 +114,14 @@ class BusChaosIT {
         }
       }
     }
-    System.out.printf("bus chaos: %d processes, %d leader kills; published (by survivors)=%d, "
-            + "acknowledged=%d (to killed processes: %d), failed publishes=%d; received by %d live "
-            + "subscribers=%d, duplicates=%d, out-of-order=%d, lost=%d, lost of killed publishers=%d, "
-            + "gap/drop signals=%d, ids naming two values=%d%n",
-        n, rounds, attempts, ackedByLive.size() + ackedByKilled.size(), ackedByKilled.size(), failed,
-        alive.size(), received, duplicates, outOfOrder, lost, lostOfKilled, gaps, conflicts);
+    System.out.printf("bus chaos: %d processes, %d leader kills; published by the %d final processes=%d "
+            + "(acknowledged %d, failed %d); acknowledged in all=%d (%d of them to processes killed later); "
+            + "received by %d live subscribers=%d, duplicates=%d, out-of-order=%d, lost=%d; acknowledged "
+            + "by a killed leader to itself and missing=%d (per subscriber, summed); gap/drop signals=%d, "
+            + "ids naming two values=%d%n",
+        n, rounds, alive.size(), attempts, ackedByLive.size(), failed,
+        ackedByLive.size() + ackedByKilled.size(), ackedByKilled.size(), alive.size(), received,
+        duplicates, outOfOrder, lost, lostOfKilled, gaps, conflicts);
     assertThat(lost).as("lost").isZero();
     assertThat(duplicates).as("duplicates").isZero();
     assertThat(outOfOrder).as("out of order").isZero();

@@ -51,6 +51,7 @@ final class Broker implements BrokerApi {
   private static final int DEDUPE_PER_PUBLISHER = 4096;
   private static final int DEDUPE_PUBLISHERS = 10_000;
   private static final int MSG_OVERHEAD = 160;
+  private static final int MAX_PUBS = 100_000;
 
   private final String busName;
   private final String self;
@@ -74,6 +75,7 @@ final class Broker implements BrokerApi {
       };
   private final Map<String, Long> lastSeq = new HashMap<>();
 
+  private final long startedNanos = System.nanoTime();
   private long epoch;
   private boolean recovering;
   private final Set<String> expected = new HashSet<>();
@@ -238,6 +240,9 @@ final class Broker implements BrokerApi {
   @Override
   public CompletableFuture<SendReply> send(Send send) {
     checkId(send.instance());
+    if (send.pubs() == null || send.pubs().size() > MAX_PUBS) {
+      throw new IllegalArgumentException("a send must carry 0 to " + MAX_PUBS + " publishes");
+    }
     for (Pub p : send.pubs()) {
       checkTopic(p.t());
       if (p.k() != null && p.k().length() > MAX_KEY_CHARS) {
@@ -351,8 +356,9 @@ final class Broker implements BrokerApi {
     int added = appendNewer(collected);
     collected.clear();
     out.clear(); // no instance is live yet: each gets everything from its catch-up
-    LOG.info("bus {}: recovery of epoch {} closed ({}), {} messages merged{}", busName, epoch, why,
-        added, expected.isEmpty() ? "" : "; no merge from " + expected);
+    LOG.info("bus {}: recovery of epoch {} closed after {} ms ({}), {} messages merged{}", busName, epoch,
+        (System.nanoTime() - startedNanos) / 1_000_000, why, added,
+        expected.isEmpty() ? "" : "; no merge from " + expected);
     expected.clear();
     instances.forEach((id, inst) -> {
       if (inst.feed != null && inst.highs != null) {

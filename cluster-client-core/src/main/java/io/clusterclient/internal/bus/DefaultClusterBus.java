@@ -309,13 +309,7 @@ public final class DefaultClusterBus implements ClusterBus {
     }
     List<Pub> pubs = new ArrayList<>(batch.size());
     batch.forEach(p -> pubs.add(p.pub));
-    CompletableFuture<SendReply> answer;
-    try {
-      answer = broker.send(new Send(instanceId, pubs));
-    } catch (RuntimeException e) {
-      answer = CompletableFuture.failedFuture(e);
-    }
-    answer.whenCompleteAsync((r, e) -> onSent(batch, r, e), timer);
+    call(() -> broker.send(new Send(instanceId, pubs))).whenCompleteAsync((r, e) -> onSent(batch, r, e), timer);
   }
 
   private void onSent(List<Pending> batch, SendReply reply, Throwable error) {
@@ -489,13 +483,7 @@ public final class DefaultClusterBus implements ClusterBus {
       topics.forEach((t, rt) -> highs.put(t, rt.high));
       h = new Hello(instanceId, highs, Map.copyOf(declared));
     }
-    CompletableFuture<HelloReply> answer;
-    try {
-      answer = broker.hello(h);
-    } catch (RuntimeException e) {
-      answer = CompletableFuture.failedFuture(e);
-    }
-    answer.whenCompleteAsync((r, e) -> onHello(g, r, e), timer);
+    call(() -> broker.hello(h)).whenCompleteAsync((r, e) -> onHello(g, r, e), timer);
   }
 
   private void retrySync(int g, Throwable e) {
@@ -547,13 +535,8 @@ public final class DefaultClusterBus implements ClusterBus {
   }
 
   private void merge(int g, List<List<Msg>> chunks, int i) {
-    CompletableFuture<Boolean> answer;
-    try {
-      answer = broker.merge(new Merge(instanceId, chunks.get(i), i == chunks.size() - 1));
-    } catch (RuntimeException e) {
-      answer = CompletableFuture.failedFuture(e);
-    }
-    answer.whenCompleteAsync((ok, e) -> {
+    Merge merge = new Merge(instanceId, chunks.get(i), i == chunks.size() - 1);
+    call(() -> broker.merge(merge)).whenCompleteAsync((ok, e) -> {
       List<Runnable> after = new ArrayList<>();
       List<Pending> batch;
       synchronized (this) {
@@ -609,13 +592,7 @@ public final class DefaultClusterBus implements ClusterBus {
   }
 
   private void askPosition(String topic, CompletableFuture<Void> done) {
-    CompletableFuture<Long> answer;
-    try {
-      answer = broker.position(topic);
-    } catch (RuntimeException e) {
-      answer = CompletableFuture.failedFuture(e);
-    }
-    answer.whenCompleteAsync((high, e) -> {
+    call(() -> broker.position(topic)).whenCompleteAsync((high, e) -> {
       if (isClosed()) {
         done.completeExceptionally(new ClusterClosedException("the bus " + name + " is closed"));
       } else if (e != null) {
@@ -794,6 +771,15 @@ public final class DefaultClusterBus implements ClusterBus {
   private static void checkTopic(String topic) {
     if (topic == null || topic.isEmpty() || topic.length() > 200) {
       throw new IllegalArgumentException("a topic must have 1 to 200 characters: " + topic);
+    }
+  }
+
+  /** A call to the broker whose synchronous failure (closed, say) fails the future instead. */
+  private static <T> CompletableFuture<T> call(java.util.function.Supplier<CompletableFuture<T>> call) {
+    try {
+      return call.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
   }
 
