@@ -2,6 +2,7 @@ package io.clusterclient.bus;
 
 import io.clusterclient.ClusterOptions;
 import io.clusterclient.ClusterRuntime;
+import io.clusterclient.Role;
 import io.clusterclient.internal.runtime.DefaultRuntime;
 import io.clusterclient.it.Ports;
 import java.time.Duration;
@@ -45,13 +46,22 @@ final class BusCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    for (ClusterBus b : buses) {
+    // the leader last: a leader closed first hands over and waits for the others to move
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < buses.size(); i++) {
+      if (buses.get(i).handle().role() == Role.LEADER) {
+        order.add(i);
+      } else {
+        order.add(0, i);
+      }
+    }
+    for (int i : order) {
       try {
-        b.close();
+        buses.get(i).close();
       } catch (RuntimeException e) {
         // a killed one
       }
+      runtimes.get(i).close();
     }
-    runtimes.forEach(ClusterRuntime::close);
   }
 }
