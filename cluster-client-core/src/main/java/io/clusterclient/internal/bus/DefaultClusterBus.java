@@ -76,6 +76,8 @@ public final class DefaultClusterBus implements ClusterBus {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultClusterBus.class);
   private static final int MAX_BATCH = 1024;
   private static final long RETRY_MILLIS = 50;
+  /** Room for a message's fields besides its value, topic and key (ids, time, publisher). */
+  private static final int MSG_OVERHEAD = 160;
 
   /**
    * Everything the builder collected.
@@ -145,7 +147,8 @@ public final class DefaultClusterBus implements ClusterBus {
     }
   }
 
-  private record Pending(Pub pub, CompletableFuture<Long> future) {}
+  /** A publish and its size on the wire (value, topic and key, and room for the message's fields). */
+  private record Pending(Pub pub, long bytes, CompletableFuture<Long> future) {}
 
   private record SeenWaiter(String topic, long id, CompletableFuture<Long> future) {}
 
@@ -270,7 +273,7 @@ public final class DefaultClusterBus implements ClusterBus {
             config.maxBuffered() + " publishes of bus " + name + " already wait for the leader"
                 + (synced ? "" : " (none is in sync yet)")));
       }
-      outbox.add(new Pending(new Pub(++nextSeq, topic, key, v), f));
+      outbox.add(new Pending(new Pub(++nextSeq, topic, key, v), bytes + MSG_OVERHEAD, f));
       toSend = nextBatch();
     }
     send(toSend);
@@ -290,11 +293,10 @@ public final class DefaultClusterBus implements ClusterBus {
       long bytes = 0;
       while (!outbox.isEmpty() && batch.size() < MAX_BATCH) {
         Pending p = outbox.peek();
-        long b = 64 + p.pub.t().length() + p.pub.v().toString().length();
-        if (!batch.isEmpty() && bytes + b > maxChunkBytes) {
+        if (!batch.isEmpty() && bytes + p.bytes > maxChunkBytes) {
           break;
         }
-        bytes += b;
+        bytes += p.bytes;
         batch.add(outbox.poll());
       }
       inflight = batch;
@@ -517,7 +519,9 @@ public final class DefaultClusterBus implements ClusterBus {
       List<Msg> chunk = new ArrayList<>();
       long bytes = 0;
       for (Msg m : lacking) {
-        long b = 160 + m.t().length() + (m.v() == null ? 4 : m.v().toString().length());
+        // characters, times 3: what they take in UTF-8 at most (no exact size is kept per message)
+        long b = MSG_OVERHEAD + 3L * (m.t().length() + (m.k() == null ? 0 : m.k().length())
+            + (m.v() == null ? 4 : m.v().toString().length()));
         if (!chunk.isEmpty() && bytes + b > maxChunkBytes) {
           chunks.add(chunk);
           chunk = new ArrayList<>();
@@ -586,6 +590,12 @@ public final class DefaultClusterBus implements ClusterBus {
    * had accepted for the topic when it answered: what a subscription or a backlog read waits for.
    */
   private CompletableFuture<Void> confirmed(String topic) {
+    synchronized (this) {
+      if (!caughtUp && onCaughtUp.size() >= config.maxBuffered()) {
+        return CompletableFuture.failedFuture(new BusBufferFullException(config.maxBuffered()
+            + " subscriptions and backlog reads of bus " + name + " already wait for a leader"));
+      }
+    }
     CompletableFuture<Void> done = new CompletableFuture<>();
     whenCaughtUp(() -> askPosition(topic, done));
     return done;
