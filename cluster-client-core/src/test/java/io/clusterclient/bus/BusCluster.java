@@ -39,6 +39,25 @@ final class BusCluster implements AutoCloseable {
     return bus;
   }
 
+  /**
+   * @param n how many
+   * @return {@code n} buses in sync, the first one leading
+   */
+  List<ClusterBus> started(int n) throws Exception {
+    List<ClusterBus> started = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ClusterBus b = bus();
+      if (i == 0) {
+        b.ready().get(20, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      started.add(b);
+    }
+    for (ClusterBus b : started) {
+      b.ready().get(20, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    return started;
+  }
+
   /** Kills the process of a bus as a crash would: no handover, its broker left behind. */
   void kill(ClusterBus bus) {
     ((DefaultRuntime) runtimes.get(buses.indexOf(bus))).halt();

@@ -67,12 +67,10 @@ class ClusterBusTest {
   @Test
   void publishesReachConfirmedSubscribersOfEveryProcessInIdOrder() throws Exception {
     cluster = new BusCluster("bus-basic");
-    ClusterBus a = cluster.bus();
-    join(a.ready());
-    ClusterBus b = cluster.bus();
-    ClusterBus c = cluster.bus();
-    join(b.ready());
-    join(c.ready());
+    List<ClusterBus> started = cluster.started(3);
+    ClusterBus a = started.get(0);
+    ClusterBus b = started.get(1);
+    ClusterBus c = started.get(2);
     assertThat(a.handle().role()).isEqualTo(Role.LEADER);
 
     Heard<Order> onB = new Heard<>();
@@ -275,12 +273,10 @@ class ClusterBusTest {
   @Test
   void aDistributedMapConvergesAndSurvivesTheLeadersDeath() throws Exception {
     cluster = new BusCluster("bus-map");
-    ClusterBus a = cluster.bus();
-    join(a.ready());
-    ClusterBus b = cluster.bus();
-    ClusterBus c = cluster.bus();
-    join(b.ready());
-    join(c.ready());
+    List<ClusterBus> started = cluster.started(3);
+    ClusterBus a = started.get(0);
+    ClusterBus b = started.get(1);
+    ClusterBus c = started.get(2);
     DistributedMap<String, Integer> ma = a.map("config", String.class, Integer.class);
     DistributedMap<String, Integer> mb = b.map("config", String.class, Integer.class);
     DistributedMap<String, Integer> mc = c.map("config", String.class, Integer.class);
@@ -310,12 +306,10 @@ class ClusterBusTest {
   @Test
   void idsKeepIncreasingAcrossALeaderKillAndAResumeMissesNothing() throws Exception {
     cluster = new BusCluster("bus-failover");
-    ClusterBus a = cluster.bus();
-    join(a.ready());
-    ClusterBus b = cluster.bus();
-    ClusterBus c = cluster.bus();
-    join(b.ready());
-    join(c.ready());
+    List<ClusterBus> started = cluster.started(3);
+    ClusterBus a = started.get(0);
+    ClusterBus b = started.get(1);
+    ClusterBus c = started.get(2);
     Heard<Integer> live = new Heard<>();
     join(c.subscribe("seq", Integer.class, From.beginning(), live));
     List<Long> ids = new ArrayList<>();

@@ -496,14 +496,25 @@ public final class DefaultClusterBus implements ClusterBus {
     timer.schedule(() -> hello(g), RETRY_MILLIS, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Under the monitor: whether a step of sync generation {@code g} ends here, because a newer role
+   * event or close made it stale, or because it failed (then the sync starts again).
+   */
+  private boolean stops(int g, Throwable e) {
+    if (g != gen || closed) {
+      return true;
+    }
+    if (e != null) {
+      retrySync(g, e);
+      return true;
+    }
+    return false;
+  }
+
   private void onHello(int g, HelloReply r, Throwable e) {
     List<List<Msg>> chunks = new ArrayList<>();
     synchronized (this) {
-      if (g != gen || closed) {
-        return;
-      }
-      if (e != null) {
-        retrySync(g, e);
+      if (stops(g, e)) {
         return;
       }
       minEpoch = Math.max(minEpoch, r.epoch());
@@ -544,11 +555,7 @@ public final class DefaultClusterBus implements ClusterBus {
       List<Runnable> after = new ArrayList<>();
       List<Pending> batch;
       synchronized (this) {
-        if (g != gen || closed) {
-          return;
-        }
-        if (e != null) {
-          retrySync(g, e);
+        if (stops(g, e)) {
           return;
         }
         if (i + 1 < chunks.size()) {
