@@ -37,7 +37,17 @@ class ClusterBusTest {
   }
 
   private static <T> T join(CompletableFuture<T> f) throws Exception {
-    return f.get(20, TimeUnit.SECONDS);
+    try {
+      return f.get(20, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      Thread.getAllStackTraces().forEach((t, st) -> {
+        System.out.println("DUMP " + t.getName() + " " + t.getState());
+        for (StackTraceElement el : st) {
+          System.out.println("DUMP     " + el);
+        }
+      });
+      throw e;
+    }
   }
 
   /** Collects what a subscriber hears. */
