@@ -194,7 +194,7 @@ public interface ClusterBus extends AutoCloseable {
     /**
      * @param recoveryTimeout how long a new leader holds publishes while the processes of the
      *     previous leader bring it what they hold (default 3 s); it ends as soon as they all have
-     *     (in the 50-kill chaos run on 2 cores: 275 ms median, 817 ms at worst). A process that
+     *     (in 50-kill chaos runs on 2 cores: 152 to 275 ms median, up to 817 ms). A process that
      *     comes later can no longer add older messages to a topic that has moved on
      * @return this builder
      */
