@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * killed with SIGKILL again and again (default 3 rounds; {@code -Dbus.chaos.rounds=50} for the full
  * run); a killed process is replaced by a new one, which subscribes from the beginning too. At the
  * end every live subscriber must hold every message a live publisher saw acknowledged, each once, in
- * id order, and no id may name two values.
+ * id order, and no id may name two values; the stream of every killed process, up to its death, must
+ * have no hole, no repeat and no step back either.
  */
 @Timeout(900)
 class BusChaosIT {
@@ -114,19 +115,40 @@ class BusChaosIT {
         }
       }
     }
+    // A killed process's stream must have no hole either, up to its death: every message the
+    // survivors hold with an id between its first and its last is in it.
+    java.util.TreeSet<Long> global = new java.util.TreeSet<>(valueOf.keySet());
+    long holesInKilled = 0;
+    for (TestProcess p : killed) {
+      List<Long> ids = BusFiles.ids(recv(dir, p));
+      if (ids.isEmpty()) {
+        continue;
+      }
+      Set<Long> got = new HashSet<>(ids);
+      for (long id : global.subSet(ids.get(0), true, ids.get(ids.size() - 1), true)) {
+        if (!got.contains(id)) {
+          holesInKilled++;
+        }
+      }
+      long[] d = BusFiles.disorder(ids);
+      duplicates += d[0];
+      outOfOrder += d[1];
+    }
     System.out.printf("bus chaos: %d processes, %d leader kills; published by the %d final processes=%d "
             + "(acknowledged %d, failed %d); acknowledged in all=%d (%d of them to processes killed later); "
             + "received by %d live subscribers=%d, duplicates=%d, out-of-order=%d, lost=%d; acknowledged "
             + "by a killed leader to itself and missing=%d (per subscriber, summed); gap/drop signals=%d, "
-            + "ids naming two values=%d%n",
+            + "ids naming two values=%d; holes in the streams of the %d killed processes up to their death=%d "
+            + "(duplicates and out-of-order above count their streams too)%n",
         n, rounds, alive.size(), attempts, ackedByLive.size(), failed,
         ackedByLive.size() + ackedByKilled.size(), ackedByKilled.size(), alive.size(), received,
-        duplicates, outOfOrder, lost, lostOfKilled, gaps, conflicts);
+        duplicates, outOfOrder, lost, lostOfKilled, gaps, conflicts, killed.size(), holesInKilled);
     assertThat(lost).as("lost").isZero();
     assertThat(duplicates).as("duplicates").isZero();
     assertThat(outOfOrder).as("out of order").isZero();
     assertThat(conflicts).as("ids naming two values").isZero();
     assertThat(gaps).as("gap or drop signals").isZero();
+    assertThat(holesInKilled).as("holes in the streams of killed processes").isZero();
     assertThat(failed).as("failed publishes").isZero();
   }
 
