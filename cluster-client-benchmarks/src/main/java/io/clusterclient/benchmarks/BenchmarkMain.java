@@ -23,7 +23,8 @@ import java.util.Set;
  * mvn ... -Dbench.args="--quick --only a,b --impl ours,raw --no-jmh --jfr"
  * </pre>
  *
- * <p>Options: {@code --quick} (seconds, for QuickRunIT), {@code --out FILE} (default
+ * <p>Options: {@code --quick} (seconds, for QuickRunIT), {@code --only bus} (the message bus against
+ * today's delegation, {@link BusBench}; not part of the full run), {@code --out FILE} (default
  * target/benchmark-results.json; the table goes next to it as .md, the processes' logs into
  * benchmark-logs/), {@code --only a,b,...}, {@code --impl ours,raw,node}, {@code --no-node}, {@code
  * --no-jmh}, {@code --jfr} (a flight recording per Java process, in the log folder, with JFR's
@@ -77,6 +78,19 @@ public final class BenchmarkMain {
       }
     }
     Path logDir = out.toAbsolutePath().getParent().resolve("benchmark-logs");
+    if (only.remove("bus")) {
+      // The message bus against today's delegation: a table of its own, not part of the full run.
+      String busTable = new BusBench(settings.quick(), logDir).run();
+      Path busFile = out.resolveSibling("bus-benchmark-results.md");
+      Report.write(busFile, "## cluster-client bus benchmarks" + (settings.quick() ? " (QUICK: not figures)" : "")
+          + "\n\n" + busTable);
+      System.out.println();
+      System.out.println(busTable);
+      System.out.println("[bench] wrote " + busFile.toAbsolutePath());
+      if (only.isEmpty()) {
+        return new ObjectMapper().createObjectNode().put("bus", busTable);
+      }
+    }
     Results results = new Results();
     System.out.println("[bench] " + (settings.quick() ? "QUICK" : "full") + " run of " + only + " on " + impls
         + "; logs in " + logDir);

@@ -1,0 +1,552 @@
+package io.clusterclient.internal.bus;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clusterclient.ClusterClosedException;
+import io.clusterclient.internal.bus.BusWire.Batch;
+import io.clusterclient.internal.bus.BusWire.FeedKey;
+import io.clusterclient.internal.bus.BusWire.Hello;
+import io.clusterclient.internal.bus.BusWire.HelloReply;
+import io.clusterclient.internal.bus.BusWire.Merge;
+import io.clusterclient.internal.bus.BusWire.Msg;
+import io.clusterclient.internal.bus.BusWire.Pub;
+import io.clusterclient.internal.bus.BusWire.Send;
+import io.clusterclient.internal.bus.BusWire.SendReply;
+import io.clusterclient.internal.bus.BusWire.TopicConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bus's real client, in the leader's process only: it holds every topic's retained backlog, gives
+ * ids, and pushes each instance its feed. Thread-safe: one monitor guards all of its state, and feeds
+ * are pushed under it, so every instance hears its batches in the order they were made.
+ *
+ * <p>A new broker starts from its own process's replica, then runs a <em>recovery window</em>: until
+ * every other instance that followed the previous broker has said hello and merged what it holds that
+ * this broker lacks (or {@code recoveryTimeout} has passed), it holds publishes and feeds. So no new id
+ * is handed out while an older message may still come in, and every subscriber sees ids in order.
+ */
+final class Broker implements BrokerApi {
+  private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
+  private static final int MAX_ID_CHARS = 64;
+  private static final int MAX_TOPIC_CHARS = 256;
+  private static final int MAX_KEY_CHARS = 4096;
+  private static final int DEDUPE_PER_PUBLISHER = 4096;
+  private static final int DEDUPE_PUBLISHERS = 10_000;
+  private static final int MSG_OVERHEAD = 160;
+  private static final int MAX_PUBS = 100_000;
+
+  private final String busName;
+  private final String self;
+  private final ObjectMapper sizer;
+  private final TopicConfig defaults;
+  private final TopicConfig mapConfig;
+  private final Map<String, TopicConfig> declared = new HashMap<>();
+  private final int maxChunkBytes;
+  private final LongSupplier clock;
+  private final ScheduledFuture<?> sweeper;
+
+  private final Map<String, Log> topics = new HashMap<>();
+  private final Map<String, Inst> instances = new HashMap<>();
+  private final List<String> members = new ArrayList<>();
+  private final Map<String, Map<Long, Long>> dedupe =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Map<Long, Long>> eldest) {
+          return size() > DEDUPE_PUBLISHERS;
+        }
+      };
+  private final Map<String, Long> lastSeq = new HashMap<>();
+
+  private final long startedNanos = System.nanoTime();
+  private long epoch;
+  private boolean recovering;
+  private final Set<String> expected = new HashSet<>();
+  private final List<Msg> collected = new ArrayList<>();
+  private final List<Runnable> held = new ArrayList<>();
+  private ScheduledFuture<?> recoveryTimer;
+  private boolean closed;
+
+  // the batch being built, pushed by flush()
+  private final List<Msg> out = new ArrayList<>();
+  private final Map<String, Long> floorsOut = new HashMap<>();
+  private boolean membersChanged;
+
+  private static final class Log {
+    final TreeMap<Long, Integer> sizes = new TreeMap<>();
+    final TreeMap<Long, Msg> entries = new TreeMap<>();
+    final Map<String, Long> byKey = new HashMap<>();
+    long bytes;
+    long high;
+    long floor;
+  }
+
+  private static final class Inst {
+    Consumer<Batch> feed;
+    Map<String, Long> highs;
+    boolean live;
+  }
+
+  Broker(
+      String busName, String self, Seed seed, Duration recoveryTimeout, TopicConfig defaults,
+      Map<String, TopicConfig> declared, TopicConfig mapConfig, int maxFrameLength, ObjectMapper sizer,
+      ScheduledExecutorService timer, LongSupplier clock) {
+    this.busName = busName;
+    this.self = self;
+    this.sizer = sizer;
+    this.defaults = defaults;
+    this.mapConfig = mapConfig;
+    this.declared.putAll(declared);
+    this.maxChunkBytes = Math.max(1024, maxFrameLength / 2);
+    this.clock = clock;
+    long maxSeen = seed.epoch();
+    for (Map.Entry<String, List<Msg>> e : seed.msgs().entrySet()) {
+      Log log = log(e.getKey());
+      for (Msg m : e.getValue()) {
+        maxSeen = Math.max(maxSeen, Ids.epochOf(m.id()));
+        append(e.getKey(), log, m);
+      }
+    }
+    seed.floors().forEach((t, f) -> {
+      Log log = log(t);
+      log.floor = Math.max(log.floor, f);
+      log.high = Math.max(log.high, f);
+    });
+    out.clear();
+    floorsOut.clear();
+    this.epoch = Ids.nextEpoch(maxSeen, clock.getAsLong());
+    for (String m : seed.members()) {
+      if (!m.equals(self) && !m.equals(seed.broker())) {
+        expected.add(m);
+      }
+    }
+    synchronized (this) {
+      if (!expected.isEmpty()) {
+        recovering = true;
+        recoveryTimer = timer.schedule(
+            () -> closeRecovery("the recovery timeout passed"),
+            recoveryTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    }
+    LOG.info("bus {}: broker of epoch {} starts from {} topics{}", busName, epoch, topics.size(),
+        expected.isEmpty() ? "" : ", waiting for " + expected.size() + " instances to merge");
+    this.sweeper = timer.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void subscribe(FeedKey key, Consumer<Batch> feed) {
+    checkKey(key);
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      Inst inst = instances.computeIfAbsent(key.instance(), k -> new Inst());
+      inst.feed = feed;
+      inst.live = false;
+      if (inst.highs != null && !recovering) {
+        startFeed(key.instance(), inst);
+      }
+    }
+  }
+
+  @Override
+  public void unsubscribe(FeedKey key) {
+    checkKey(key);
+    synchronized (this) {
+      Inst inst = instances.remove(key.instance());
+      if (inst != null && members.remove(key.instance())) {
+        membersChanged = true;
+        flush();
+      }
+      if (recovering && expected.remove(key.instance())) {
+        closeRecoveryIfDone();
+      }
+    }
+  }
+
+  @Override
+  public CompletableFuture<HelloReply> hello(Hello hello) {
+    checkId(hello.instance());
+    synchronized (this) {
+      if (closed) {
+        return CompletableFuture.failedFuture(new ClusterClosedException("the bus broker is closed"));
+      }
+      if (hello.topics() != null) {
+        hello.topics().forEach((t, c) -> {
+          checkTopic(t);
+          declared.put(t, c);
+        });
+      }
+      Inst inst = instances.computeIfAbsent(hello.instance(), k -> new Inst());
+      Map<String, Long> highs = new HashMap<>();
+      if (hello.highs() != null) {
+        hello.highs().forEach((t, h) -> {
+          checkTopic(t);
+          highs.put(t, h);
+          if (recovering) {
+            epoch = Math.max(epoch, Ids.epochOf(h) + 1);
+          }
+        });
+      }
+      inst.highs = highs;
+      HelloReply reply = new HelloReply(epoch, self, highs(), floors());
+      if (inst.feed != null && !recovering) {
+        startFeed(hello.instance(), inst);
+      }
+      return CompletableFuture.completedFuture(reply);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Boolean> merge(Merge merge) {
+    checkId(merge.instance());
+    List<Msg> msgs = merge.msgs() == null ? List.of() : merge.msgs();
+    msgs.forEach(this::checkMsg);
+    synchronized (this) {
+      if (recovering) {
+        collected.addAll(msgs);
+        if (merge.last()) {
+          expected.remove(merge.instance());
+          closeRecoveryIfDone();
+        }
+      } else {
+        int added = appendNewer(msgs);
+        if (added > 0) {
+          LOG.info("bus {}: {} merged {} messages after recovery", busName, merge.instance(), added);
+        }
+        flush();
+      }
+    }
+    return CompletableFuture.completedFuture(Boolean.TRUE);
+  }
+
+  @Override
+  public CompletableFuture<SendReply> send(Send send) {
+    checkId(send.instance());
+    if (send.pubs() == null || send.pubs().size() > MAX_PUBS) {
+      throw new IllegalArgumentException("a send must carry 0 to " + MAX_PUBS + " publishes");
+    }
+    for (Pub p : send.pubs()) {
+      checkTopic(p.t());
+      if (p.k() != null && p.k().length() > MAX_KEY_CHARS) {
+        throw new IllegalArgumentException("a key longer than " + MAX_KEY_CHARS + " characters");
+      }
+    }
+    CompletableFuture<SendReply> answer = new CompletableFuture<>();
+    synchronized (this) {
+      if (closed) {
+        answer.completeExceptionally(new ClusterClosedException("the bus broker is closed"));
+      } else if (recovering) {
+        held.add(() -> answer.complete(accept(send)));
+      } else {
+        answer.complete(accept(send));
+      }
+    }
+    return answer;
+  }
+
+  @Override
+  public CompletableFuture<Long> position(String topic) {
+    checkTopic(topic);
+    synchronized (this) {
+      Log log = topics.get(topic);
+      return CompletableFuture.completedFuture(log == null ? 0L : log.high);
+    }
+  }
+
+  @Override
+  public void close() {
+    List<Runnable> dropped;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      sweeper.cancel(false);
+      if (recoveryTimer != null) {
+        recoveryTimer.cancel(false);
+      }
+      dropped = new ArrayList<>(held);
+      held.clear();
+    }
+    // held answers are never completed: the followers see the leader lost, and send them again
+    LOG.debug("bus {}: broker of epoch {} closed, {} held sends dropped", busName, epoch, dropped.size());
+  }
+
+  // ---- under the monitor ----
+
+  private SendReply accept(Send send) {
+    long ts = clock.getAsLong();
+    List<Long> ids = new ArrayList<>(send.pubs().size());
+    Map<Long, Long> seen = dedupe.computeIfAbsent(send.instance(), k -> newDedupe());
+    long last = lastSeq.getOrDefault(send.instance(), 0L);
+    for (Pub p : send.pubs()) {
+      Long dup = seen.get(p.s());
+      if (dup != null) {
+        ids.add(dup);
+        continue;
+      }
+      if (p.s() <= last) {
+        ids.add(-1L);
+        continue;
+      }
+      Log log = log(p.t());
+      long id = Math.max(log.high + 1, Ids.id(epoch, 1));
+      Msg m = new Msg(p.t(), id, ts, p.k(), p.v(), send.instance(), p.s());
+      append(p.t(), log, m);
+      last = p.s();
+      ids.add(id);
+    }
+    lastSeq.put(send.instance(), last);
+    flush();
+    return new SendReply(ids, ts);
+  }
+
+  private int appendNewer(List<Msg> msgs) {
+    List<Msg> sorted = new ArrayList<>(msgs);
+    sorted.sort(Comparator.comparing(Msg::t).thenComparingLong(Msg::id));
+    int added = 0;
+    for (Msg m : sorted) {
+      Log log = log(m.t());
+      if (m.id() > log.high) {
+        append(m.t(), log, m);
+        if (m.p() != null) {
+          lastSeq.merge(m.p(), m.s(), Math::max);
+        }
+        added++;
+      }
+    }
+    return added;
+  }
+
+  private void closeRecoveryIfDone() {
+    if (recovering && expected.isEmpty()) {
+      closeRecovery("every instance merged");
+    }
+  }
+
+  private synchronized void closeRecovery(String why) {
+    if (!recovering || closed) {
+      return;
+    }
+    recovering = false;
+    if (recoveryTimer != null) {
+      recoveryTimer.cancel(false);
+    }
+    for (Msg m : collected) {
+      epoch = Math.max(epoch, Ids.epochOf(m.id()) + 1);
+    }
+    int added = appendNewer(collected);
+    collected.clear();
+    out.clear(); // no instance is live yet: each gets everything from its catch-up
+    LOG.info("bus {}: recovery of epoch {} closed after {} ms ({}), {} messages merged{}", busName, epoch,
+        (System.nanoTime() - startedNanos) / 1_000_000, why, added,
+        expected.isEmpty() ? "" : "; no merge from " + expected);
+    expected.clear();
+    instances.forEach((id, inst) -> {
+      if (inst.feed != null && inst.highs != null) {
+        startFeed(id, inst);
+      }
+    });
+    List<Runnable> go = new ArrayList<>(held);
+    held.clear();
+    go.forEach(Runnable::run);
+  }
+
+  private void startFeed(String id, Inst inst) {
+    flush(); // what was pending goes to the instances already live, not twice to this one
+    List<Msg> chunk = new ArrayList<>();
+    long chunkBytes = 0;
+    Map<String, Long> floors = floors();
+    for (Map.Entry<String, Log> e : topics.entrySet()) {
+      Log log = e.getValue();
+      long from = inst.highs.getOrDefault(e.getKey(), 0L);
+      for (Map.Entry<Long, Msg> m : log.entries.tailMap(from, false).entrySet()) {
+        chunk.add(m.getValue());
+        chunkBytes += log.sizes.get(m.getKey()) + MSG_OVERHEAD + e.getKey().length();
+        if (chunkBytes >= maxChunkBytes) {
+          push(inst, new Batch(epoch, self, chunk, floors, null));
+          chunk = new ArrayList<>();
+          chunkBytes = 0;
+          floors = Map.of();
+        }
+      }
+    }
+    inst.live = true;
+    if (!members.contains(id)) {
+      members.add(id);
+    }
+    membersChanged = true;
+    push(inst, new Batch(epoch, self, chunk, floors, List.copyOf(members)));
+    flush();
+  }
+
+  private void flush() {
+    if (out.isEmpty() && floorsOut.isEmpty() && !membersChanged) {
+      return;
+    }
+    Batch b = new Batch(epoch, self, List.copyOf(out), Map.copyOf(floorsOut),
+        membersChanged ? List.copyOf(members) : null);
+    out.clear();
+    floorsOut.clear();
+    membersChanged = false;
+    for (Inst inst : instances.values()) {
+      if (inst.live) {
+        push(inst, b);
+      }
+    }
+  }
+
+  private void push(Inst inst, Batch b) {
+    try {
+      inst.feed.accept(b);
+    } catch (RuntimeException e) {
+      LOG.warn("bus {}: cannot push to an instance: {}", busName, e.toString());
+    }
+  }
+
+  private void append(String topic, Log log, Msg m) {
+    TopicConfig c = config(topic);
+    if (c.compacted() && m.k() != null) {
+      Long old = log.byKey.put(m.k(), m.id());
+      if (old != null) {
+        log.entries.remove(old);
+        Integer size = log.sizes.remove(old);
+        log.bytes -= size == null ? 0 : size;
+      }
+    }
+    int size = size(m.v());
+    log.entries.put(m.id(), m);
+    log.sizes.put(m.id(), size);
+    log.bytes += size;
+    log.high = Math.max(log.high, m.id());
+    if (m.p() != null) {
+      dedupe.computeIfAbsent(m.p(), k -> newDedupe()).put(m.s(), m.id());
+    }
+    out.add(m);
+    while (log.entries.size() > c.maxCount() || (log.bytes > c.maxBytes() && log.entries.size() > 1)) {
+      evictFirst(topic, log);
+    }
+  }
+
+  private void evictFirst(String topic, Log log) {
+    Map.Entry<Long, Msg> first = log.entries.pollFirstEntry();
+    log.bytes -= log.sizes.remove(first.getKey());
+    Msg m = first.getValue();
+    if (m.k() != null && first.getKey().equals(log.byKey.get(m.k()))) {
+      log.byKey.remove(m.k());
+    }
+    log.floor = Math.max(log.floor, first.getKey());
+    floorsOut.put(topic, log.floor);
+  }
+
+  private void sweep() {
+    synchronized (this) {
+      if (closed || recovering) {
+        return;
+      }
+      long now = clock.getAsLong();
+      topics.forEach((t, log) -> {
+        long maxAge = config(t).maxAgeMs();
+        if (maxAge > 0) {
+          while (!log.entries.isEmpty() && log.entries.firstEntry().getValue().ts() < now - maxAge) {
+            evictFirst(t, log);
+          }
+        }
+      });
+      flush();
+    }
+  }
+
+  private TopicConfig config(String topic) {
+    if (topic.startsWith(DefaultClusterBus.MAP_PREFIX)) {
+      return mapConfig;
+    }
+    return declared.getOrDefault(topic, defaults);
+  }
+
+  private Log log(String topic) {
+    return topics.computeIfAbsent(topic, t -> new Log());
+  }
+
+  private Map<String, Long> highs() {
+    Map<String, Long> m = new HashMap<>();
+    topics.forEach((t, log) -> m.put(t, log.high));
+    return m;
+  }
+
+  private Map<String, Long> floors() {
+    Map<String, Long> m = new HashMap<>();
+    topics.forEach((t, log) -> {
+      if (log.floor > 0) {
+        m.put(t, log.floor);
+      }
+    });
+    return m;
+  }
+
+  private int size(JsonNode v) {
+    if (v == null || v.isNull()) {
+      return 4;
+    }
+    try {
+      return sizer.writeValueAsBytes(v).length;
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("an unwritable value", e);
+    }
+  }
+
+  private static Map<Long, Long> newDedupe() {
+    return new LinkedHashMap<>() {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
+        return size() > DEDUPE_PER_PUBLISHER;
+      }
+    };
+  }
+
+  // ---- validation of what came from the wire ----
+
+  private void checkKey(FeedKey key) {
+    if (!busName.equals(key.bus())) {
+      throw new IllegalArgumentException("a feed of another bus: " + key.bus());
+    }
+    checkId(key.instance());
+  }
+
+  private static void checkId(String id) {
+    if (id == null || id.isEmpty() || id.length() > MAX_ID_CHARS) {
+      throw new IllegalArgumentException("an instance id must have 1 to " + MAX_ID_CHARS + " characters");
+    }
+  }
+
+  private static void checkTopic(String t) {
+    if (t == null || t.isEmpty() || t.length() > MAX_TOPIC_CHARS) {
+      throw new IllegalArgumentException("a topic must have 1 to " + MAX_TOPIC_CHARS + " characters");
+    }
+  }
+
+  private void checkMsg(Msg m) {
+    checkTopic(m.t());
+    if (m.id() <= 0 || (m.k() != null && m.k().length() > MAX_KEY_CHARS)) {
+      throw new IllegalArgumentException("a malformed message in a merge");
+    }
+  }
+}

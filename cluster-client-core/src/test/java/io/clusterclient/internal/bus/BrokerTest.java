@@ -1,0 +1,118 @@
+package io.clusterclient.internal.bus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.clusterclient.internal.bus.BusWire.Batch;
+import io.clusterclient.internal.bus.BusWire.FeedKey;
+import io.clusterclient.internal.bus.BusWire.Hello;
+import io.clusterclient.internal.bus.BusWire.Merge;
+import io.clusterclient.internal.bus.BusWire.Msg;
+import io.clusterclient.internal.bus.BusWire.Pub;
+import io.clusterclient.internal.bus.BusWire.Send;
+import io.clusterclient.internal.bus.BusWire.SendReply;
+import io.clusterclient.internal.bus.BusWire.TopicConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The broker alone, without sockets: ids, deduplication, the recovery window, input checks. */
+@Timeout(20)
+class BrokerTest {
+  private static final TopicConfig DEFAULTS = new TopicConfig(100_000, 64L << 20, 0, false);
+  private static final TopicConfig MAPS = new TopicConfig(Long.MAX_VALUE, 64L << 20, 0, true);
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+  private final AtomicLong clock = new AtomicLong(1_800_000_000_000L);
+  private final List<Broker> brokers = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    brokers.forEach(Broker::close);
+    timer.shutdownNow();
+  }
+
+  private Broker broker(String self, Seed seed) {
+    Broker b = new Broker("b", self, seed, Duration.ofSeconds(10), DEFAULTS, Map.of(), MAPS,
+        1 << 20, new ObjectMapper(), timer, clock::get);
+    brokers.add(b);
+    return b;
+  }
+
+  private static Seed empty() {
+    return new Seed(Map.of(), Map.of(), -1, null, List.of());
+  }
+
+  private static Send send(String instance, long seq, String value) {
+    return new Send(instance, List.of(new Pub(seq, "t", null, TextNode.valueOf(value))));
+  }
+
+  @Test
+  void idsKeepIncreasingInANewBrokerEvenWhenTheWallClockWentBack() {
+    Broker first = broker("i1", empty());
+    long a = first.send(send("p", 1, "a")).join().ids().get(0);
+    long b = first.send(send("p", 2, "b")).join().ids().get(0);
+    assertThat(b).isEqualTo(a + 1);
+    clock.addAndGet(-3_600_000); // an hour back
+    Msg held = new Msg("t", b, 0, null, TextNode.valueOf("b"), "p", 2);
+    Broker second = broker("i2", new Seed(Map.of("t", List.of(held)), Map.of(), Ids.epochOf(b), "i1", List.of()));
+    long c = second.send(send("p", 3, "c")).join().ids().get(0);
+    assertThat(c).isGreaterThan(b);
+    assertThat(Ids.epochOf(c)).isGreaterThan(Ids.epochOf(b));
+  }
+
+  @Test
+  void aPublishSentAgainGetsTheSameIdAndIsStoredOnce() {
+    Broker broker = broker("i1", empty());
+    List<Batch> fed = new ArrayList<>();
+    broker.subscribe(new FeedKey("b", "p"), fed::add);
+    broker.hello(new Hello("p", Map.of(), Map.of())).join();
+    SendReply first = broker.send(send("p", 1, "once")).join();
+    SendReply again = broker.send(send("p", 1, "once")).join();
+    assertThat(again.ids()).isEqualTo(first.ids());
+    assertThat(fed.stream().mapToLong(f -> f.msgs().size()).sum()).isEqualTo(1);
+  }
+
+  @Test
+  void aNewBrokerHoldsPublishesUntilTheSurvivorsHaveMergedWhatItLacks() {
+    long oldEpoch = Ids.nextEpoch(-1, clock.get() - 1000);
+    Msg known = new Msg("t", Ids.id(oldEpoch, 1), 0, null, TextNode.valueOf("1"), "p", 1);
+    Seed seed = new Seed(Map.of("t", List.of(known)), Map.of(), oldEpoch, "dead", List.of("dead", "me", "x"));
+    Broker broker = broker("me", seed);
+    CompletableFuture<SendReply> held = broker.send(send("y", 1, "new"));
+    assertThat(held).isNotDone();
+    // x holds two messages of the old epoch that the new broker never got
+    Msg lacking2 = new Msg("t", Ids.id(oldEpoch, 2), 0, null, TextNode.valueOf("2"), "p", 2);
+    Msg lacking3 = new Msg("t", Ids.id(oldEpoch, 3), 0, null, TextNode.valueOf("3"), "q", 1);
+    broker.hello(new Hello("x", Map.of("t", lacking3.id()), Map.of())).join();
+    broker.merge(new Merge("x", List.of(lacking3, lacking2), true)).join();
+    long id = held.join().ids().get(0);
+    assertThat(id).isGreaterThan(lacking3.id());
+    // a publish of p's that was accepted before the kill is recognised by its sequence
+    assertThat(broker.send(send("p", 2, "2")).join().ids()).containsExactly(lacking2.id());
+  }
+
+  @Test
+  void malformedInputFromTheWireIsRefusedBeforeItIsStored() {
+    Broker broker = broker("i1", empty());
+    assertThatThrownBy(() -> broker.hello(new Hello("x".repeat(65), Map.of(), Map.of())))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> broker.subscribe(new FeedKey("another-bus", "p"), b -> {}))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> broker.send(new Send("p", List.of(new Pub(1, "", null, TextNode.valueOf("v"))))))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> broker.merge(new Merge("p",
+            List.of(new Msg("t", -5, 0, null, TextNode.valueOf("v"), "p", 1)), true)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(broker.position("t").join()).isZero();
+  }
+}
