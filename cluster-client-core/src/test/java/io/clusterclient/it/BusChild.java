@@ -6,8 +6,10 @@ import io.clusterclient.ClusterOptions;
 import io.clusterclient.bus.ClusterBus;
 import io.clusterclient.bus.DistributedMap;
 import io.clusterclient.bus.From;
+import io.clusterclient.bus.Message;
 import io.clusterclient.bus.MessageListener;
 import io.clusterclient.bus.Subscription;
+import io.clusterclient.bus.TopicOptions;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -32,8 +34,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code dir/<name>-<topic>.recv} and every acknowledged publish to {@code dir/<name>-<topic>.ack}, as
  * {@code id value} lines written through at once, so that they survive a SIGKILL of this process.
  *
+ * <p>System properties: {@code bus.follower=true} (never leads), {@code bus.maxLag}, {@code
+ * bus.topics} ({@code cnt=count:5,kv=compacted,age=ageMs:400,bytes=bytes:40}: topic options), {@code
+ * bus.early=topic:value} (published before the bus is ready; prints {@code EARLY <id>} once
+ * acknowledged).
+ *
  * <p>Commands, each answered {@code OK ...} or {@code ERR ...}: {@code role}; {@code sub <topic>
- * beginning|<id>}; {@code unsub <topic>} (answers the last id); {@code pub <topic> <count>};
+ * beginning|latest|<id> [sleepMs per message]}; {@code unsub <topic>} (answers the last id); {@code
+ * pub <topic> <count>}; {@code pubkey <topic> <key> <value>}; {@code backlog <topic> <n>} (answers
+ * {@code id=value} pairs);
  * {@code load <topic> <intervalMs>} and {@code stop} (answers attempts, acknowledged and failed);
  * {@code mapload <map> <count>} and {@code mapwait}; {@code mapdump <map>}; {@code exit}.
  */
@@ -57,9 +66,39 @@ public final class BusChild {
     int port = Integer.parseInt(args[0]);
     name = args[1];
     dir = Path.of(args[2]);
-    ClusterOptions options = ClusterOptions.builder().port(port)
-        .responseTimeout(Duration.ofMillis(Long.getLong("bus.responseTimeout", 2000))).build();
-    ClusterBus bus = ClusterBus.builder("it-bus").options(options).create();
+    ClusterOptions.Builder options = ClusterOptions.builder().port(port)
+        .responseTimeout(Duration.ofMillis(Long.getLong("bus.responseTimeout", 2000)));
+    if (Boolean.getBoolean("bus.follower")) {
+      options.leader(false); // never leads: it waits for one
+    }
+    ClusterBus.Builder builder = ClusterBus.builder("it-bus").options(options.build());
+    if (Integer.getInteger("bus.maxLag") != null) {
+      builder.subscriberMaxLag(Integer.getInteger("bus.maxLag"));
+    }
+    // bus.topics: "cnt=count:5,kv=compacted,age=ageMs:400,bytes=bytes:40"
+    for (String spec : System.getProperty("bus.topics", "").split(",")) {
+      if (spec.isBlank()) {
+        continue;
+      }
+      String[] kv = spec.split("=", 2);
+      String[] opt = kv[1].split(":", 2);
+      TopicOptions.Builder t = TopicOptions.builder();
+      switch (opt[0]) {
+        case "count" -> t.maxCount(Long.parseLong(opt[1]));
+        case "bytes" -> t.maxBytes(Long.parseLong(opt[1]));
+        case "ageMs" -> t.maxAge(Duration.ofMillis(Long.parseLong(opt[1])));
+        case "compacted" -> t.compacted(true);
+        default -> throw new IllegalArgumentException(spec);
+      }
+      builder.topic(kv[0], t.build());
+    }
+    ClusterBus bus = builder.create();
+    String early = System.getProperty("bus.early"); // "topic:value": published before any leader
+    if (early != null) {
+      String[] tv = early.split(":", 2);
+      bus.publish(tv[0], tv[1]).whenComplete((id, e) -> System.out.println(
+          e == null ? "EARLY " + id : "EARLYFAIL " + e));
+    }
     bus.ready().get(60, TimeUnit.SECONDS);
     System.out.println("READY " + bus.handle().role());
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -86,12 +125,21 @@ public final class BusChild {
         return bus.handle().role().toString();
       case "sub": {
         String topic = w[1];
-        From from = w[2].equals("beginning") ? From.beginning() : From.id(Long.parseLong(w[2]));
+        From from = w[2].equals("beginning") ? From.beginning()
+            : w[2].equals("latest") ? From.latest() : From.id(Long.parseLong(w[2]));
+        long sleepMs = w.length > 3 ? Long.parseLong(w[3]) : 0; // a slow subscriber
         BufferedWriter out = file(topic + ".recv");
         subs.put(topic, bus.subscribe(topic, String.class, from, new MessageListener<String>() {
           @Override
           public void onMessage(long id, String value) {
             write(out, id + " " + value);
+            if (sleepMs > 0) {
+              try {
+                Thread.sleep(sleepMs);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
           }
 
           @Override
@@ -120,6 +168,18 @@ public final class BusChild {
           write(out, id + " " + value);
         }
         return "pub " + count;
+      }
+      case "pubkey": {
+        long id = bus.publish(w[1], w[2], w[3]).get(30, TimeUnit.SECONDS);
+        write(file(w[1] + ".ack"), id + " " + w[3]);
+        return "pubkey " + id;
+      }
+      case "backlog": {
+        StringBuilder b = new StringBuilder("backlog");
+        for (Message<String> m : bus.backlog(w[1], String.class, Integer.parseInt(w[2])).get(30, TimeUnit.SECONDS)) {
+          b.append(' ').append(m.id()).append('=').append(m.value());
+        }
+        return b.toString();
       }
       case "load":
         startLoad(bus, w[1], Long.parseLong(w[2]));

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Four workers serve a task queue and two submitters keep tasks in flight, while the leader (always
  * a worker: the submitters never lead) and random workers are killed with SIGKILL, each replaced by
- * a new JVM ({@code -Dtasks.chaos.rounds}, 10 by default, 30 for the figures in README; half leader
+ * a new JVM ({@code -Dtasks.chaos.rounds}, 6 by default, 30 for the figures in README; half leader
  * kills, half worker kills). At
  * the end every submitted task has its result: none lost, none failed. Prints submitted, completed,
  * redelivered and the tasks started more than once.
@@ -77,7 +77,7 @@ class TaskChaosIT {
 
   @Test
   void noTaskIsLostWhileLeadersAndWorkersAreKilled() {
-    int rounds = Integer.getInteger("tasks.chaos.rounds", 10);
+    int rounds = Integer.getInteger("tasks.chaos.rounds", 6);
     Random random = new Random(Long.getLong("tasks.chaos.seed", System.nanoTime()));
     List<TestProcess> workers = new ArrayList<>();
     List<TestProcess> all = new ArrayList<>();
