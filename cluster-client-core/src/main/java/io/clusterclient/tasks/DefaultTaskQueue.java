@@ -74,6 +74,8 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
   private final ClusterHandle handle;
   private final ScheduledThreadPoolExecutor timer;
   private final AtomicLong sequence = new AtomicLong();
+  /** Numbers the hellos, built under the lock: a broker ignores one overtaken by a newer one. */
+  private long helloSeq;
   private final Thread shutdownHook;
 
   private final Object lock = new Object();
@@ -114,6 +116,8 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
     ScheduledFuture<?> timer;
     /** Whether a broker took it: a new broker then gets it as a re-submit, past its wait limit. */
     boolean accepted;
+    /** Whether it was sent at least once. */
+    volatile boolean sent;
     int fullRetries;
 
     Pending(String id, JsonNode payload, Duration timeout) {
@@ -225,6 +229,7 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
   }
 
   private void send(Pending<R> p, boolean resubmit) {
+    p.sent = true;
     CompletableFuture<Admit> answer;
     try {
       answer = channel.submit(new Submit(memberId, p.id, p.payload, deadlineMillis, resubmit));
@@ -455,14 +460,17 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
   private Hello hello() {
     List<Claim> claims = new ArrayList<>(running.size());
     running.forEach((id, delivery) -> claims.add(new Claim(id, delivery)));
-    return new Hello(memberId, handler == null || stopping || closed ? 0 : slots, claims, previousWorkers);
+    return new Hello(
+        memberId, ++helloSeq, handler == null || stopping || closed ? 0 : slots, claims, previousWorkers);
   }
 
   private void onTask(Push push) {
     boolean take;
     synchronized (lock) {
-      take = handler != null && !stopping && !closed && running.size() < slots
-          && !running.containsKey(push.task());
+      if (running.containsKey(push.task())) {
+        return; // it runs here already: the broker knows (it never sends it here again)
+      }
+      take = handler != null && !stopping && !closed && running.size() < slots;
       if (take) {
         running.put(push.task(), push.delivery());
       }
@@ -477,7 +485,8 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
         }
       }
     }
-    reportDone(new Done(memberId, push.task(), push.delivery(), null, null, true));
+    reportDone(new Done(memberId, push.task(), push.delivery(), null, null, true))
+        .whenComplete((v, e) -> sendHello()); // the broker gives it nothing more until it hears how it stands
   }
 
   private void run(Push push) {
@@ -520,7 +529,7 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
     }
   }
 
-  private void reportDone(Done done) {
+  private CompletableFuture<Void> reportDone(Done done) {
     CompletableFuture<Void> sent;
     try {
       sent = channel.done(done);
@@ -544,6 +553,7 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
             LOG.debug("outcome of task {} of '{}' not delivered yet: {}", done.task(), name, cause.toString());
           }
         });
+    return tracked;
   }
 
   // ---- the broker's pushes, in order, on a cluster-client worker thread ----
@@ -582,12 +592,16 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
     List<Pending<R>> again;
     boolean first;
     synchronized (lock) {
-      if (closed || newBroker == null || newBroker.equals(broker)) {
+      if (closed || newBroker == null) {
         return;
       }
+      // Every greeting, also a second one of the same broker: it comes after this member's
+      // connection dropped and the broker forgot it (detach), so it must learn it all again.
       first = broker == null;
+      if (!newBroker.equals(broker)) {
+        previousWorkers = knownWorkers;
+      }
       broker = newBroker;
-      previousWorkers = knownWorkers;
       again = new ArrayList<>(pending.values());
     }
     try {
@@ -607,17 +621,25 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
       outcomes = first ? List.of() : recent.stream().map(Recent::done).toList();
       hello = hello();
     }
-    for (Done d : outcomes) {
-      reportDone(d);
-    }
-    hello(hello);
+    // One after the other, each once the broker has the one before: the leader serves answered
+    // calls concurrently, so sending them in order would not be enough.
+    CompletableFuture<?>[] reported = outcomes.stream().map(this::reportDone).toArray(CompletableFuture[]::new);
+    CompletableFuture.allOf(reported)
+        .handle((v, e) -> null)
+        .thenCompose(v -> hello(hello).handle((x, e) -> null))
+        .thenRun(() -> resubmit(first, again));
+  }
+
+  private void resubmit(boolean first, List<Pending<R>> again) {
     for (Pending<R> p : again) {
       boolean resubmit;
       synchronized (lock) {
         if (pending.get(p.id) != p) {
           continue; // its outcome came meanwhile
         }
-        resubmit = p.accepted;
+        // Taken by a broker, or sent to one that may have taken it before it died: its fate is
+        // unknown, so the next broker gets it as a re-submit. The first broker gets it as new.
+        resubmit = p.accepted || (!first && p.sent);
       }
       if (resubmit) {
         resubmitted.incrementAndGet();
@@ -625,6 +647,7 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
       send(p, resubmit);
     }
   }
+
 
   @Override
   public CompletableFuture<TaskQueueStatus> status() {

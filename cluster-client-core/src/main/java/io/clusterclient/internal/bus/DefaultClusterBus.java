@@ -354,11 +354,27 @@ public final class DefaultClusterBus implements ClusterBus {
           }
           send(again);
         }, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+        return; // the retry sends it, after the pause: not at once, in a tight loop
       }
       next = nextBatch();
     }
-    completions.forEach(Runnable::run);
+    complete(completions);
     send(next);
+  }
+
+  /**
+   * Completes publish futures in order on a callback thread, never on the timer: a caller that
+   * blocks in a dependent stage must not stop this instance's sends and retries.
+   */
+  private void complete(List<Runnable> completions) {
+    if (completions.isEmpty()) {
+      return;
+    }
+    try {
+      callbacks.execute(() -> completions.forEach(Runnable::run));
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      completions.forEach(Runnable::run);
+    }
   }
 
   private static boolean isFinal(Throwable cause) {

@@ -105,13 +105,16 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
     /** Tasks this member runs now, by id, with their delivery count; insertion order. */
     final LinkedHashMap<String, Integer> busy = new LinkedHashMap<>();
     long lastAssigned;
+    /** It refused a task: its view of itself differs from the broker's until its next hello. */
+    boolean refusing;
+    long helloSeq = -1;
 
     MemberState(String id) {
       this.id = id;
     }
 
     int free() {
-      return listener == null ? 0 : slots - busy.size();
+      return listener == null || refusing ? 0 : slots - busy.size();
     }
   }
 
@@ -268,7 +271,14 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
   @Override
   public CompletableFuture<Void> hello(Hello hello) {
     synchronized (lock) {
-      MemberState m = member(hello.member());
+      MemberState m = members.get(hello.member());
+      if (m == null || hello.seq() <= m.helloSeq) {
+        // Not attached (a late call of a member that left), or overtaken by a newer hello: the
+        // leader serves answered calls concurrently, so they may come in any order.
+        return CompletableFuture.completedFuture(null);
+      }
+      m.helloSeq = hello.seq();
+      m.refusing = false;
       m.slots = Math.max(0, hello.slots());
       if (recovering) {
         greeted.add(m.id);
@@ -318,7 +328,6 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
         return CompletableFuture.failedFuture(
             new io.clusterclient.ClusterClosedException("the task broker of '" + settings.queue() + "' closed"));
       }
-      member(s.member());
       TaskState known = tasks.get(s.task());
       if (known != null) {
         if (known.payload == null && s.value() != null) {
@@ -375,7 +384,14 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
   public CompletableFuture<Void> done(Done d) {
     synchronized (lock) {
       MemberState m = members.get(d.member());
-      if (m != null) {
+      if (d.rejected()) {
+        Integer given = m == null ? null : m.busy.get(d.task());
+        if (given == null || given != d.delivery()) {
+          return CompletableFuture.completedFuture(null); // not the delivery it holds: stale
+        }
+        m.busy.remove(d.task());
+        m.refusing = true; // no more tasks for it until its next hello says how it stands
+      } else if (m != null) {
         m.busy.remove(d.task());
       }
       TaskState t = tasks.get(d.task());
@@ -467,9 +483,13 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
 
   private void assignWaiting() {
     while (!waiting.isEmpty()) {
+      String next = waiting.peekFirst().id;
       MemberState best = null;
       int bestFree = 0;
       for (MemberState m : members.values()) {
+        if (m.busy.containsKey(next)) {
+          continue; // it still runs an earlier delivery of this task (past its deadline)
+        }
         int free = m.free();
         if (free > bestFree || (free == bestFree && free > 0 && m.lastAssigned < best.lastAssigned)) {
           best = m;
@@ -588,6 +608,7 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
     }
   }
 
+  /** Only attach makes a member: a late call of one that left must not bring it back. */
   private MemberState member(String id) {
     return members.computeIfAbsent(id, MemberState::new);
   }
