@@ -7,7 +7,10 @@ import java.util.concurrent.CompletableFuture;
  * A map with the same content in every process of a bus. Writes go through the leader, which orders
  * them; every process applies them in that order to a local copy, so reads are local and fast. A
  * process that starts later gets the full content; the content survives the leader's death. It is a
- * compacted topic underneath, so it is bounded by the bus's {@code mapMaxBytes}. Thread-safe.
+ * compacted topic underneath, bounded by the bus's {@code mapMaxBytes}, which counts the values'
+ * bytes (not the keys', nor the markers that removals leave): keep a map well below it. Past it the
+ * leader drops the oldest entries; processes already running keep them in their copies, and a
+ * process that starts later does not get them, so the copies differ from then on. Thread-safe.
  *
  * @param <K> the key type, written as JSON to form the topic's key
  * @param <V> the value type
