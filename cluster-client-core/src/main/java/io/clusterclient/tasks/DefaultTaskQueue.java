@@ -60,6 +60,7 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
   /** Failures of a handler travel with at most this many characters of message and stack each. */
   private static final int MAX_ERROR_CHARS = 16_384;
   private static final long MAX_FULL_BACKOFF_MILLIS = 200;
+  private static final long GREET_RETRY_MILLIS = 20;
 
   private final String name;
   private final Class<T> taskType;
@@ -438,7 +439,26 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
               }
               hello = hello();
             }
-            hello(hello).whenComplete((v, err) -> sent.complete(null));
+            hello(hello).whenComplete((v, err) -> {
+              boolean again;
+              synchronized (lock) {
+                again = err != null && !closed && hello.broker().equals(broker);
+              }
+              if (again) {
+                // Refused by another broker, or lost with the leader: the broker that greeted this
+                // member must hear how it stands; a newer greeting makes this one moot.
+                try {
+                  timer.schedule(
+                      () -> sendHello().whenComplete((x, y) -> sent.complete(null)),
+                      GREET_RETRY_MILLIS,
+                      TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException closing) {
+                  sent.complete(null);
+                }
+              } else {
+                sent.complete(null);
+              }
+            });
           });
     } catch (RejectedExecutionException closed) {
       sent.complete(null); // closed: the leader hears of it from the connection
@@ -461,7 +481,8 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
     List<Claim> claims = new ArrayList<>(running.size());
     running.forEach((id, delivery) -> claims.add(new Claim(id, delivery)));
     return new Hello(
-        memberId, ++helloSeq, handler == null || stopping || closed ? 0 : slots, claims, previousWorkers);
+        memberId, broker, ++helloSeq, handler == null || stopping || closed ? 0 : slots, claims,
+        previousWorkers);
   }
 
   private void onTask(Push push) {
@@ -623,11 +644,23 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
     }
     // One after the other, each once the broker has the one before: the leader serves answered
     // calls concurrently, so sending them in order would not be enough.
+    // A hello the broker refuses went to another one (the old leader, while it hands over, still
+    // serves calls): all of it again, a little later, until the broker that greeted hears it.
     CompletableFuture<?>[] reported = outcomes.stream().map(this::reportDone).toArray(CompletableFuture[]::new);
     CompletableFuture.allOf(reported)
         .handle((v, e) -> null)
-        .thenCompose(v -> hello(hello).handle((x, e) -> null))
-        .thenRun(() -> resubmit(first, again));
+        .thenCompose(v -> hello(hello))
+        .whenComplete((v, e) -> {
+          if (e == null) {
+            resubmit(first, again);
+            return;
+          }
+          try {
+            timer.schedule(() -> greet(newBroker, first, again), GREET_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+          } catch (RejectedExecutionException closing) {
+            // closed: nothing more to tell
+          }
+        });
   }
 
   private void resubmit(boolean first, List<Pending<R>> again) {

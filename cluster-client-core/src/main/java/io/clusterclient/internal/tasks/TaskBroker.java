@@ -270,6 +270,11 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
 
   @Override
   public CompletableFuture<Void> hello(Hello hello) {
+    if (hello.broker() != null && !hello.broker().equals(id)) {
+      return CompletableFuture.failedFuture(new io.clusterclient.ClusterException(
+          "a hello meant for task broker " + hello.broker() + " reached broker " + id
+              + " of '" + settings.queue() + "': the member sends it again"));
+    }
     synchronized (lock) {
       MemberState m = members.get(hello.member());
       if (m == null || hello.seq() <= m.helloSeq) {

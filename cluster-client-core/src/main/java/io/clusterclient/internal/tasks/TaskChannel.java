@@ -146,13 +146,15 @@ public interface TaskChannel {
    * A member's state.
    *
    * @param member who
+   * @param broker the broker it is meant for: one that is not refuses it (during a handover the
+   *     old leader still serves calls while the new one already greets)
    * @param seq increases with each hello of the member: the broker ignores an older one that comes
    *     late (answered calls are served concurrently)
    * @param slots how many tasks it takes at once; 0 when it does not serve
    * @param running the tasks it runs now, with their delivery counts
    * @param workers the last list of workers it heard from a previous broker, or null if none
    */
-  record Hello(String member, long seq, int slots, List<Claim> running, List<String> workers) {}
+  record Hello(String member, String broker, long seq, int slots, List<Claim> running, List<String> workers) {}
 
   /**
    * A task a member runs.

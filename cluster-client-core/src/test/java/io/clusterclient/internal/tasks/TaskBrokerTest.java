@@ -81,7 +81,7 @@ class TaskBrokerTest {
   private static Probe join(TaskBroker b, String id, int slots) {
     Probe p = new Probe(id);
     b.attach(new Member(id, 1), p.pushes::add);
-    b.hello(new Hello(id, 1, slots, List.of(), null));
+    b.hello(new Hello(id, null, 1, slots, List.of(), null));
     return p;
   }
 
@@ -131,7 +131,7 @@ class TaskBrokerTest {
     });
     done(b, w, "s/1", 1, "r1");
     assertThat(w.tasks()).containsExactly("s/1", "s/2", "s/3");
-    b.hello(new Hello("w", 2, 0, List.of(new Claim("s/2", 1), new Claim("s/3", 1)), null));
+    b.hello(new Hello("w", null, 2, 0, List.of(new Claim("s/2", 1), new Claim("s/3", 1)), null));
     done(b, w, "s/2", 1, "r2");
     assertThat(w.tasks()).hasSize(3); // stopped serving: nothing more
   }
@@ -206,7 +206,7 @@ class TaskBrokerTest {
     Probe w = new Probe("w");
     b.attach(new Member("w", 2), w.pushes::add);
     // The survivor runs s/1; its submitter re-submits s/1 and s/2 (the latter's worker died).
-    b.hello(new Hello("w", 1, 2, List.of(new Claim("s/1", 1)), null));
+    b.hello(new Hello("w", null, 1, 2, List.of(new Claim("s/1", 1)), null));
     b.submit(new Submit("s", "s/1", JsonNodeFactory.instance.numberNode(1), DEADLINE, true)).join();
     b.submit(new Submit("s", "s/2", JsonNodeFactory.instance.numberNode(2), DEADLINE, true)).join();
     assertThat(w.tasks()).isEmpty(); // s/1 is claimed, s/2 waits for the window
@@ -256,11 +256,11 @@ class TaskBrokerTest {
     Probe a = new Probe("a");
     b.attach(new Member("a", 2), a.pushes::add);
     // The old leader listed a and c as its workers; a runs s/1.
-    b.hello(new Hello("a", 1, 3, List.of(new Claim("s/1", 1)), List.of("a", "c")));
+    b.hello(new Hello("a", null, 1, 3, List.of(new Claim("s/1", 1)), List.of("a", "c")));
     assertThat(a.tasks()).isEmpty(); // c may still claim s/2
     Probe c = new Probe("c");
     b.attach(new Member("c", 3), c.pushes::add);
-    b.hello(new Hello("c", 1, 1, List.of(), List.of("a", "c")));
+    b.hello(new Hello("c", null, 1, 1, List.of(), List.of("a", "c")));
     // Everyone is back and s/2 is nobody's: it goes out at once, long before the window ends.
     assertThat(a.tasks()).containsExactly("s/2");
     assertThat(a.of(TaskChannel.TASK).get(0).delivery()).isEqualTo(2);
@@ -293,7 +293,7 @@ class TaskBrokerTest {
     assertThat(b.status().join().busySlots()).isEqualTo(1);
     b.done(new Done("w", "s/1", 1, null, null, true)); // it refuses the one it got
     assertThat(w.tasks()).containsExactly("s/1"); // not pushed to it again at once
-    b.hello(new Hello("w", 2, 2, List.of(), null));
+    b.hello(new Hello("w", null, 2, 2, List.of(), null));
     assertThat(w.tasks()).containsExactly("s/1", "s/1");
     assertThat(w.of(TaskChannel.TASK).get(1).delivery()).isEqualTo(1); // a refusal is no delivery
   }
@@ -304,14 +304,24 @@ class TaskBrokerTest {
     Probe s = join(b, "s", 0);
     join(b, "w", 2);
     b.detach(new Member("w", 1));
-    b.hello(new Hello("w", 5, 4, List.of(), null)); // from its closing connection, served late
+    b.hello(new Hello("w", null, 5, 4, List.of(), null)); // from its closing connection, served late
     submit(b, "s", 1);
     assertThat(b.status().join().workers()).isZero();
     Probe v = join(b, "v", 1);
-    b.hello(new Hello("v", 3, 2, List.of(), null));
-    b.hello(new Hello("v", 2, 0, List.of(), null)); // older: overtaken, ignored
+    b.hello(new Hello("v", null, 3, 2, List.of(), null));
+    b.hello(new Hello("v", null, 2, 0, List.of(), null)); // older: overtaken, ignored
     assertThat(b.status().join().slots()).isEqualTo(2);
     assertThat(v.tasks()).containsExactly("s/1");
     assertThat(s.of(TaskChannel.WORKERS)).last().satisfies(p -> assertThat(p.value().toString()).isEqualTo("[\"v\"]"));
+  }
+
+  @Test
+  void aHelloMeantForAnotherBrokerIsRefusedSoThatItsMemberSendsItAgain() {
+    TaskBroker b = broker(100, 5, 0);
+    join(b, "w", 1);
+    assertThat(b.hello(new Hello("w", "another", 2, 3, List.of(), null))).isCompletedExceptionally();
+    assertThat(b.status().join().slots()).isEqualTo(1);
+    assertThat(b.hello(new Hello("w", b.id(), 3, 3, List.of(), null))).isNotCompletedExceptionally();
+    assertThat(b.status().join().slots()).isEqualTo(3);
   }
 }
