@@ -32,8 +32,10 @@ final class BusCluster implements AutoCloseable {
   ClusterBus bus(UnaryOperator<ClusterBus.Builder> custom, UnaryOperator<ClusterOptions.Builder> options) {
     ClusterRuntime runtime = ClusterRuntime.builder().name(name + "-" + runtimes.size()).build();
     runtimes.add(runtime);
+    // A 1 s heartbeat: a runtime killed in this JVM (halt) may leave its sockets open for a while,
+    // unlike a killed process, whose sockets the OS closes; the others then notice by heartbeat.
     ClusterOptions o = options.apply(ClusterOptions.builder().port(port).jmx(false)
-        .responseTimeout(Duration.ofSeconds(3))).build();
+        .responseTimeout(Duration.ofSeconds(3)).heartbeatInterval(Duration.ofSeconds(1))).build();
     ClusterBus bus = custom.apply(ClusterBus.builder(name).options(o).runtime(runtime)).create();
     buses.add(bus);
     return bus;
