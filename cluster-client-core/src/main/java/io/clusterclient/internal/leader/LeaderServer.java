@@ -88,7 +88,14 @@ public final class LeaderServer {
             .childOption(ChannelOption.ALLOCATOR, io.netty.buffer.PooledByteBufAllocator.DEFAULT)
             .childOption(
                 ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
-            .childHandler(server.initializer());
+            .childHandler(
+                new io.netty.channel.ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    transport.track(ch);
+                    ch.pipeline().addLast(server.initializer());
+                  }
+                });
     transport.configure(bootstrap);
     CompletableFuture<LeaderServer> out = new CompletableFuture<>();
     CompletableFuture<Channel> bind;
@@ -114,6 +121,7 @@ public final class LeaderServer {
             return;
           }
           server.serverChannel = ch;
+          transport.track(ch);
           server.transport = transport;
           server.blocking = session.elections();
           server.port = transport.boundPort(ch, port);

@@ -300,6 +300,9 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
     if (open == null) {
       return;
     }
+    // Its sockets close at once, as the OS closes a killed process's: the others see the
+    // connections end (and the port free) now, whatever the event loops' own shutdown does.
+    transport.closeAll();
     worker.shutdownNow();
     elections.shutdownNow();
     transport.shutdown(!isOwnThread());

@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /** TCP over NIO on {@code 127.0.0.1}. Thread-safe. */
 public final class NioTransport implements Transport {
+  private final java.util.Set<io.netty.channel.Channel> openChannels =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final EventLoopGroup group;
 
   /**
@@ -72,6 +74,11 @@ public final class NioTransport implements Transport {
   @Override
   public Transport tcp() {
     return this;
+  }
+
+  @Override
+  public java.util.Set<io.netty.channel.Channel> openChannels() {
+    return openChannels;
   }
 
   @Override

@@ -132,6 +132,33 @@ public interface Transport {
   Transport tcp();
 
   /**
+   * The open channels of this transport: what {@link #closeAll()} closes.
+   *
+   * @return a live, thread-safe set
+   */
+  java.util.Set<Channel> openChannels();
+
+  /**
+   * Keeps a channel in {@link #openChannels()} until it closes.
+   *
+   * @param channel a channel of this transport, server or connection
+   */
+  default void track(Channel channel) {
+    openChannels().add(channel);
+    channel.closeFuture().addListener(f -> openChannels().remove(channel));
+  }
+
+  /**
+   * Closes every open channel at once, without a word to the peers: what the OS does to the sockets
+   * of a process that is killed (a runtime's {@code halt()}).
+   */
+  default void closeAll() {
+    for (Channel ch : java.util.List.copyOf(openChannels())) {
+      ch.close();
+    }
+  }
+
+  /**
    * Releases the event loops, when this transport owns them.
    *
    * @param await whether to wait (bounded) for their threads to end: not from one of them

@@ -348,6 +348,11 @@ public final class UnixTransport implements Transport {
   }
 
   @Override
+  public java.util.Set<io.netty.channel.Channel> openChannels() {
+    return tcp.openChannels(); // its channels run on the TCP transport's loops: one set
+  }
+
+  @Override
   public void shutdown(boolean await) {
     // The event loops belong to the TCP transport.
   }
