@@ -259,6 +259,11 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
   }
 
   private void full(Pending<R> p, Admit admit) {
+    synchronized (lock) {
+      if (p.accepted) {
+        return; // a copy sent again was refused; the task itself was taken
+      }
+    }
     if (whenFull == WhenFull.WAIT) {
       synchronized (lock) {
         if (pending.get(p.id) != p) {
@@ -284,9 +289,12 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
       }
       return;
     }
+    if (!forget(p)) {
+      return; // refused twice (sent again meanwhile), or its outcome came: told once
+    }
     refused.incrementAndGet();
-    fail(
-        p,
+    failed.incrementAndGet();
+    p.future.completeExceptionally(
         new TaskQueueFullException(
             "task queue '" + name + "' is full: " + admit.waiting() + " tasks wait for a free slot and "
                 + admit.busy() + " of " + admit.slots() + " slots are busy. Serve the queue from more "
