@@ -88,14 +88,19 @@ public final class LeaderServer {
             .childOption(ChannelOption.ALLOCATOR, io.netty.buffer.PooledByteBufAllocator.DEFAULT)
             .childOption(
                 ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
-            .childHandler(
-                new io.netty.channel.ChannelInitializer<Channel>() {
+            .handler(
+                // Sees each accepted connection before the acceptor sets it up: the transport
+                // keeps it for halt(), and its pipeline stays the server's own.
+                new io.netty.channel.ChannelInboundHandlerAdapter() {
                   @Override
-                  protected void initChannel(Channel ch) {
-                    transport.track(ch);
-                    ch.pipeline().addLast(server.initializer());
+                  public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                    if (msg instanceof Channel child) {
+                      transport.track(child);
+                    }
+                    ctx.fireChannelRead(msg);
                   }
-                });
+                })
+            .childHandler(server.initializer());
     transport.configure(bootstrap);
     CompletableFuture<LeaderServer> out = new CompletableFuture<>();
     CompletableFuture<Channel> bind;
