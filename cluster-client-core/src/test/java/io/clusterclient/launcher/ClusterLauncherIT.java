@@ -122,8 +122,10 @@ class ClusterLauncherIT {
   @Test
   void sigtermToTheLauncherStopsTheWorkersGracefully() throws Exception {
     TestProcess launcher = processes.add(ChildJvm.builder(LauncherMain.class).name("launcher").start());
-    String one = launcher.awaitLine(l -> l.startsWith("[worker-1] READY 1 "), WAIT);
-    String two = launcher.awaitLine(l -> l.startsWith("[worker-2] READY 2 "), WAIT);
+    // The workers start concurrently, so their READY lines come in either order: look in all lines,
+    // not after a cursor.
+    String one = readyLine(launcher, 1);
+    String two = readyLine(launcher, 2);
     ProcessHandle w1 = ProcessHandle.of(Long.parseLong(one.substring(one.lastIndexOf(' ') + 1))).orElseThrow();
     ProcessHandle w2 = ProcessHandle.of(Long.parseLong(two.substring(two.lastIndexOf(' ') + 1))).orElseThrow();
 
@@ -133,5 +135,12 @@ class ClusterLauncherIT {
         .anyMatch(l -> l.startsWith("[launcher] stopped 2 running workers"));
     w1.onExit().get(60, TimeUnit.SECONDS);
     w2.onExit().get(60, TimeUnit.SECONDS);
+  }
+
+  private static String readyLine(TestProcess launcher, int id) {
+    String prefix = "[worker-" + id + "] READY " + id + " ";
+    return await("worker-" + id + "'s READY line").atMost(WAIT).until(
+        () -> launcher.lines().stream().filter(l -> l.startsWith(prefix)).findFirst().orElse(null),
+        line -> line != null);
   }
 }
