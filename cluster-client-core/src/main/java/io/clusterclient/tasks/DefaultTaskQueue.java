@@ -11,6 +11,7 @@ import io.clusterclient.ClusterTimeoutException;
 import io.clusterclient.DelegateType;
 import io.clusterclient.LeaderLostException;
 import io.clusterclient.MessageTooLargeException;
+import io.clusterclient.internal.Threads;
 import io.clusterclient.internal.codec.RemoteErrors;
 import io.clusterclient.internal.tasks.TaskBroker;
 import io.clusterclient.internal.tasks.TaskChannel;
@@ -142,15 +143,7 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
     this.deadlineMillis = Math.max(1, b.deadline.toMillis());
     this.drainTimeout = b.drainTimeout;
     this.memberId = ProcessHandle.current().pid() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
-    this.timer =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread t = new Thread(r, "cluster-tasks-" + name + "-timer");
-              t.setDaemon(true);
-              return t;
-            });
-    timer.setRemoveOnCancelPolicy(true);
+    this.timer = Threads.daemonTimer("cluster-tasks-" + name + "-timer");
 
     ClusterOptions options =
         b.options.toBuilder()

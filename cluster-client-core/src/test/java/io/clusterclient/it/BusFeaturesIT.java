@@ -34,12 +34,8 @@ class BusFeaturesIT {
   }
 
   private TestProcess start(String name, Path dir, String... props) {
-    ChildJvm.Builder b = ChildJvm.builder(BusChild.class).name(name).args("" + port, name, dir.toString())
-        .systemProperty("bus.topics", TOPICS);
-    for (int i = 0; i < props.length; i += 2) {
-      b.systemProperty(props[i], props[i + 1]);
-    }
-    return processes.add(b.start());
+    return processes.add(ChildJvm.builder(BusChild.class).name(name).args("" + port, name, dir.toString())
+        .systemProperty("bus.topics", TOPICS).systemProperties(props).start());
   }
 
   /** The ids and values a backlog command answered, oldest first. */

@@ -26,17 +26,15 @@ class FaultToleranceIT {
   }
 
   private TestProcess start(String name, int port, String... props) {
-    ChildJvm.Builder b =
+    return processes.add(
         ChildJvm.builder(RegistryChild.class)
             .name(name)
             .args("" + port)
             .systemProperty("cc.heartbeat", "300")
             .systemProperty("cc.responseTimeout", "600")
-            .systemProperty("cc.connectTimeout", "1000");
-    for (int i = 0; i < props.length; i += 2) {
-      b.systemProperty(props[i], props[i + 1]);
-    }
-    return processes.add(b.start());
+            .systemProperty("cc.connectTimeout", "1000")
+            .systemProperties(props)
+            .start());
   }
 
   @Test

@@ -44,12 +44,8 @@ class TaskChaosIT {
 
   private TestProcess start(String role, String... props) {
     String name = role + (++started);
-    ChildJvm.Builder b = ChildJvm.builder(TaskChild.class).name(name).args("" + port, name)
-        .systemProperty("tasks.maxDeliveries", "20");
-    for (int i = 0; i < props.length; i += 2) {
-      b.systemProperty(props[i], props[i + 1]);
-    }
-    return processes.add(b.start());
+    return processes.add(ChildJvm.builder(TaskChild.class).name(name).args("" + port, name)
+        .systemProperty("tasks.maxDeliveries", "20").systemProperties(props).start());
   }
 
   private static String command(TestProcess p, String command) {

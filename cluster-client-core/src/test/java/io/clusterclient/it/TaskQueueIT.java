@@ -36,11 +36,8 @@ class TaskQueueIT {
   }
 
   private TestProcess start(String name, String... props) {
-    ChildJvm.Builder b = ChildJvm.builder(TaskChild.class).name(name).args("" + port, name);
-    for (int i = 0; i < props.length; i += 2) {
-      b.systemProperty(props[i], props[i + 1]);
-    }
-    return processes.add(b.start());
+    return processes.add(
+        ChildJvm.builder(TaskChild.class).name(name).args("" + port, name).systemProperties(props).start());
   }
 
   private static void ready(TestProcess... ps) {

@@ -90,6 +90,23 @@ public final class ChildJvm {
       return this;
     }
 
+    /**
+     * Adds {@code -Dkey=value} for each pair, as {@link #systemProperty} does.
+     *
+     * @param keysAndValues key, value, key, value...
+     * @throws IllegalArgumentException if a key has no value
+     */
+    public Builder systemProperties(String... keysAndValues) {
+      if (keysAndValues.length % 2 != 0) {
+        throw new IllegalArgumentException(
+            "systemProperties takes key, value pairs; got an odd count: " + keysAndValues.length);
+      }
+      for (int i = 0; i < keysAndValues.length; i += 2) {
+        systemProperty(keysAndValues[i], keysAndValues[i + 1]);
+      }
+      return this;
+    }
+
     /** Adds an environment variable to the inherited environment; a {@code null} value removes it. */
     public Builder env(String key, String value) {
       env.put(Objects.requireNonNull(key, "key"), value);

@@ -1,5 +1,6 @@
 package io.clusterclient.internal.tasks;
 
+import io.clusterclient.internal.Threads;
 import io.clusterclient.internal.codec.RemoteErrors;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -166,15 +167,7 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
    * @return a new broker
    */
   public static TaskBroker create(Settings settings, String localMember) {
-    ScheduledThreadPoolExecutor timer =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread t = new Thread(r, "cluster-tasks-broker-" + settings.queue());
-              t.setDaemon(true);
-              return t;
-            });
-    timer.setRemoveOnCancelPolicy(true);
+    ScheduledThreadPoolExecutor timer = Threads.daemonTimer("cluster-tasks-broker-" + settings.queue());
     return new TaskBroker(settings, scheduler(timer), System::currentTimeMillis, timer::shutdownNow, localMember);
   }
 
@@ -205,7 +198,8 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
   @Override
   public void attach(Member member, Consumer<Push> listener) {
     synchronized (lock) {
-      MemberState m = member(member.member());
+      // Only attach makes a member: a late call of one that left must not bring it back.
+      MemberState m = members.computeIfAbsent(member.member(), MemberState::new);
       m.pid = member.pid();
       m.listener = listener;
       listener.accept(new Push(ATTACHED, id, null, null, 0, 0, null));
@@ -611,11 +605,6 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
       parked.clear();
       assign();
     }
-  }
-
-  /** Only attach makes a member: a late call of one that left must not bring it back. */
-  private MemberState member(String id) {
-    return members.computeIfAbsent(id, MemberState::new);
   }
 
   private static String submitterOf(String taskId) {
