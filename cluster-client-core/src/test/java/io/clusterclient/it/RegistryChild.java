@@ -108,11 +108,16 @@ public final class RegistryChild {
   }
 
   public static void main(String[] args) throws Exception {
-    // cc.startAt: a wall-clock instant (epoch ms) at which every racer of a test starts its election.
-    long startAt = Long.getLong("cc.startAt", 0);
-    long wait = startAt - System.currentTimeMillis();
-    if (wait > 0) {
-      Thread.sleep(wait);
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    // cc.gate: print GATE, then start the election on the line "go", so that every racer of a test,
+    // up and waiting, starts at once.
+    if (Boolean.getBoolean("cc.gate")) {
+      System.out.println("GATE");
+      System.out.flush();
+      String go = in.readLine();
+      if (!"go".equals(go)) {
+        throw new IllegalStateException("expected the line go, got " + go);
+      }
     }
     Registry registry =
         ClusterClient.of(Registry.class)
@@ -160,7 +165,6 @@ public final class RegistryChild {
           + String.valueOf(e.getCause().getMessage()).replace('\n', ' '));
     }
     Map<String, Consumer<List<String>>> listeners = new HashMap<>();
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
     while ((line = in.readLine()) != null && !line.equals("exit")) {
       String[] p = line.split(" ", 3);

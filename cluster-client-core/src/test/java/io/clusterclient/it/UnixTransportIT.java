@@ -39,8 +39,6 @@ class UnixTransportIT {
     Path constructions = dir.resolve("constructions.txt");
     int port = Ports.free();
     for (int round = 1; round <= ROUNDS; round++) {
-      // Late enough for every JVM to be up and waiting: they then elect at the same millisecond.
-      long startAt = System.currentTimeMillis() + 3_000;
       List<TestProcess> racers = new ArrayList<>();
       for (int i = 0; i < RACERS; i++) {
         racers.add(
@@ -49,11 +47,16 @@ class UnixTransportIT {
                     .name("u" + round + "-" + i)
                     .args(String.valueOf(port))
                     .systemProperty("cc.constructions", constructions.toString())
-                    .systemProperty("cc.startAt", String.valueOf(startAt))
+                    .systemProperty("cc.gate", "true")
                     .systemProperty("clusterclient.transport", "unix")
                     .systemProperty("clusterclient.runDir", runDir.toString())
                     .start()));
       }
+      // Every JVM up and waiting at its gate, then all let go together: they elect at once.
+      for (TestProcess p : racers) {
+        p.awaitLine("GATE", WAIT);
+      }
+      racers.forEach(p -> p.send("go"));
       int leaders = 0;
       for (TestProcess p : racers) {
         if (p.awaitLine("READY ", WAIT).equals("READY LEADER")) {
