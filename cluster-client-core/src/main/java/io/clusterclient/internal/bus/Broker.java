@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,8 @@ final class Broker implements BrokerApi {
   private static final int MAX_KEY_CHARS = 4096;
   private static final int DEDUPE_PER_PUBLISHER = 4096;
   private static final int DEDUPE_PUBLISHERS = 10_000;
+  /** How long a publisher without a feed here is remembered after its last publish. */
+  static final long PUBLISHER_FORGET_MS = 5 * 60_000L;
   private static final int MSG_OVERHEAD = 160;
   private static final int MAX_PUBS = 100_000;
 
@@ -66,14 +69,26 @@ final class Broker implements BrokerApi {
   private final Map<String, Log> topics = new HashMap<>();
   private final Map<String, Inst> instances = new HashMap<>();
   private final List<String> members = new ArrayList<>();
-  private final Map<String, Map<Long, Long>> dedupe =
+  /** Per publishing instance, least recently active first; at most {@code DEDUPE_PUBLISHERS}. */
+  private final Map<String, Publisher> publishers =
       new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Map<Long, Long>> eldest) {
-          return size() > DEDUPE_PUBLISHERS;
+        protected boolean removeEldestEntry(Map.Entry<String, Publisher> eldest) {
+          if (size() > DEDUPE_PUBLISHERS) {
+            forgotten.add(eldest.getKey());
+            return true;
+          }
+          return false;
         }
       };
-  private final Map<String, Long> lastSeq = new HashMap<>();
+  /** Publishers forgotten lately: one that sends again has its state rebuilt from the log. */
+  private final Set<String> forgotten = java.util.Collections.newSetFromMap(
+      new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > DEDUPE_PUBLISHERS;
+        }
+      });
 
   private final long startedNanos = System.nanoTime();
   private long epoch;
@@ -96,6 +111,18 @@ final class Broker implements BrokerApi {
     long bytes;
     long high;
     long floor;
+  }
+
+  /**
+   * What the broker remembers of one publishing instance, to recognise a publish sent again: the
+   * highest sequence it stored, and the ids of its newest sequences. A publisher keeps one batch in
+   * flight and sends the next only once the previous was answered, so a batch with new sequences
+   * lets the broker forget the ids of the sequences before it.
+   */
+  private static final class Publisher {
+    final TreeMap<Long, Long> recent = new TreeMap<>();
+    long lastSeq;
+    long lastActive;
   }
 
   private static final class Inst {
@@ -171,6 +198,10 @@ final class Broker implements BrokerApi {
     checkKey(key);
     synchronized (this) {
       Inst inst = instances.remove(key.instance());
+      Publisher pub = publishers.get(key.instance());
+      if (pub != null) {
+        pub.lastActive = clock.getAsLong(); // it may come back with a send to repeat: the window starts now
+      }
       if (inst != null && members.remove(key.instance())) {
         membersChanged = true;
         flush();
@@ -295,15 +326,18 @@ final class Broker implements BrokerApi {
   private SendReply accept(Send send) {
     long ts = clock.getAsLong();
     List<Long> ids = new ArrayList<>(send.pubs().size());
-    Map<Long, Long> seen = dedupe.computeIfAbsent(send.instance(), k -> newDedupe());
-    long last = lastSeq.getOrDefault(send.instance(), 0L);
+    Publisher pub = publisher(send);
+    pub.lastActive = ts;
+    if (!send.pubs().isEmpty() && send.pubs().get(0).s() > pub.lastSeq) {
+      pub.recent.headMap(send.pubs().get(0).s()).clear(); // answered: never sent again
+    }
     for (Pub p : send.pubs()) {
-      Long dup = seen.get(p.s());
+      Long dup = pub.recent.get(p.s());
       if (dup != null) {
         ids.add(dup);
         continue;
       }
-      if (p.s() <= last) {
+      if (p.s() <= pub.lastSeq) {
         ids.add(-1L);
         continue;
       }
@@ -311,10 +345,8 @@ final class Broker implements BrokerApi {
       long id = Math.max(log.high + 1, Ids.id(epoch, 1));
       Msg m = new Msg(p.t(), id, ts, p.k(), p.v(), send.instance(), p.s());
       append(p.t(), log, m);
-      last = p.s();
       ids.add(id);
     }
-    lastSeq.put(send.instance(), last);
     flush();
     return new SendReply(ids, ts);
   }
@@ -327,9 +359,6 @@ final class Broker implements BrokerApi {
       Log log = log(m.t());
       if (m.id() > log.high) {
         append(m.t(), log, m);
-        if (m.p() != null) {
-          lastSeq.merge(m.p(), m.s(), Math::max);
-        }
         added++;
       }
     }
@@ -438,7 +467,7 @@ final class Broker implements BrokerApi {
     log.bytes += size;
     log.high = Math.max(log.high, m.id());
     if (m.p() != null) {
-      dedupe.computeIfAbsent(m.p(), k -> newDedupe()).put(m.s(), m.id());
+      remember(publishers.computeIfAbsent(m.p(), p -> new Publisher()), m);
     }
     out.add(m);
     while (log.entries.size() > c.maxCount() || (log.bytes > c.maxBytes() && log.entries.size() > 1)) {
@@ -457,12 +486,14 @@ final class Broker implements BrokerApi {
     floorsOut.put(topic, log.floor);
   }
 
-  private void sweep() {
+  /** Every second: retention by age, and what the broker remembers of idle publishers. */
+  void sweep() {
     synchronized (this) {
       if (closed || recovering) {
         return;
       }
       long now = clock.getAsLong();
+      forgetIdlePublishers(now);
       topics.forEach((t, log) -> {
         long maxAge = config(t).maxAgeMs();
         if (maxAge > 0) {
@@ -513,13 +544,56 @@ final class Broker implements BrokerApi {
     }
   }
 
-  private static Map<Long, Long> newDedupe() {
-    return new LinkedHashMap<>() {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
-        return size() > DEDUPE_PER_PUBLISHER;
+  private void remember(Publisher pub, Msg m) {
+    pub.recent.put(m.s(), m.id());
+    if (pub.recent.size() > DEDUPE_PER_PUBLISHER) {
+      pub.recent.pollFirstEntry(); // the oldest sequence: a re-send is of the newest
+    }
+    pub.lastSeq = Math.max(pub.lastSeq, m.s());
+    pub.lastActive = Math.max(pub.lastActive, clock.getAsLong());
+  }
+
+  /**
+   * The state of a send's publisher. One that is not known here and may have published before (it
+   * was forgotten, or its first sequence is not 1) has its state rebuilt from what the log retains,
+   * so a publish it sends again is still recognised as long as it is retained.
+   */
+  private Publisher publisher(Send send) {
+    Publisher pub = publishers.get(send.instance());
+    if (pub != null) {
+      return pub;
+    }
+    pub = new Publisher();
+    boolean fresh = !forgotten.remove(send.instance())
+        && (send.pubs().isEmpty() || send.pubs().get(0).s() == 1);
+    if (!fresh) {
+      for (Log log : topics.values()) {
+        for (Msg m : log.entries.values()) {
+          if (send.instance().equals(m.p())) {
+            remember(pub, m);
+          }
+        }
       }
-    };
+    }
+    publishers.put(send.instance(), pub);
+    return pub;
+  }
+
+  /** Forgets the publishers that have no feed here and published nothing for a long while. */
+  private void forgetIdlePublishers(long now) {
+    for (Iterator<Map.Entry<String, Publisher>> it = publishers.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Publisher> e = it.next();
+      if (!instances.containsKey(e.getKey()) && now - e.getValue().lastActive > PUBLISHER_FORGET_MS) {
+        it.remove();
+        forgotten.add(e.getKey());
+      }
+    }
+  }
+
+  /** For tests: how many publishers are remembered, and how many ids of {@code instance}'s. */
+  synchronized int[] publisherState(String instance) {
+    Publisher pub = publishers.get(instance);
+    return new int[] {publishers.size(), pub == null ? -1 : pub.recent.size()};
   }
 
   // ---- validation of what came from the wire ----

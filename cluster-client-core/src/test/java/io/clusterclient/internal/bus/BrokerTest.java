@@ -115,4 +115,76 @@ class BrokerTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThat(broker.position("t").join()).isZero();
   }
+
+  private static Send sendMany(String instance, long firstSeq, int n) {
+    List<Pub> pubs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      pubs.add(new Pub(firstSeq + i, "t", null, TextNode.valueOf("v" + (firstSeq + i))));
+    }
+    return new Send(instance, pubs);
+  }
+
+  @Test
+  void aPublisherKeepsTheIdsOfItsLastBatchOnlyAndAnOlderRepeatIsNeverStoredTwice() {
+    Broker broker = broker("i1", empty());
+    List<Batch> fed = new ArrayList<>();
+    broker.subscribe(new FeedKey("b", "p"), fed::add);
+    broker.hello(new Hello("p", Map.of(), Map.of())).join();
+    for (int batch = 0; batch < 10; batch++) {
+      broker.send(sendMany("p", 1 + batch * 1000L, 1000)).join();
+    }
+    assertThat(broker.publisherState("p")[1]).isEqualTo(1000); // not 4096, nor 10,000
+    SendReply last = broker.send(sendMany("p", 9001, 1000)).join(); // the last batch sent again
+    assertThat(last.ids()).doesNotContain(-1L).isSorted();
+    SendReply older = broker.send(sendMany("p", 1, 3)).join();
+    assertThat(older.ids()).containsExactly(-1L, -1L, -1L);
+    assertThat(fed.stream().mapToLong(f -> f.msgs().size()).sum()).isEqualTo(10_000);
+  }
+
+  @Test
+  void aPublisherThatLeftIsForgottenAfterAWhileAndWhatItSendsAgainIsStillRecognised() {
+    Broker broker = broker("i1", empty());
+    List<Batch> fed = new ArrayList<>();
+    broker.subscribe(new FeedKey("b", "watcher"), fed::add);
+    broker.hello(new Hello("watcher", Map.of(), Map.of())).join();
+    broker.subscribe(new FeedKey("b", "p"), b -> {});
+    broker.hello(new Hello("p", Map.of(), Map.of())).join();
+    SendReply first = broker.send(sendMany("p", 1, 5)).join();
+    broker.unsubscribe(new FeedKey("b", "p"));
+    clock.addAndGet(Broker.PUBLISHER_FORGET_MS - 1000);
+    broker.sweep();
+    assertThat(broker.publisherState("p")[0]).isEqualTo(1); // still within the window
+    clock.addAndGet(2000);
+    broker.sweep();
+    assertThat(broker.publisherState("x")[0]).isZero();
+    // the same batch comes back (a process paused for long): recognised from the retained log
+    assertThat(broker.send(sendMany("p", 1, 5)).join().ids()).isEqualTo(first.ids());
+    assertThat(fed.stream().mapToLong(f -> f.msgs().size()).sum()).isEqualTo(5);
+    // a live publisher that is silent is never forgotten
+    broker.send(sendMany("watcher", 1, 1)).join();
+    clock.addAndGet(10 * Broker.PUBLISHER_FORGET_MS);
+    broker.sweep();
+    assertThat(broker.publisherState("watcher")[1]).isEqualTo(1);
+  }
+
+  @Test
+  void aNewBrokerRecognisesTheNewestPublishesOfAPublisherWithManyRetainedWhateverTheTopicOrder() {
+    long oldEpoch = Ids.nextEpoch(-1, clock.get() - 1000);
+    List<Msg> older = new ArrayList<>();
+    List<Msg> newer = new ArrayList<>();
+    for (int s = 1; s <= 5000; s++) {
+      older.add(new Msg("a", Ids.id(oldEpoch, s), 0, null, TextNode.valueOf("a"), "p", s));
+      newer.add(new Msg("b", Ids.id(oldEpoch, s), 0, null, TextNode.valueOf("b"), "p", 5000 + s));
+    }
+    for (boolean newestFirst : new boolean[] {true, false}) {
+      Map<String, List<Msg>> msgs = new java.util.LinkedHashMap<>();
+      msgs.put(newestFirst ? "b" : "a", newestFirst ? newer : older);
+      msgs.put(newestFirst ? "a" : "b", newestFirst ? older : newer);
+      Broker broker = broker("me", new Seed(msgs, Map.of(), oldEpoch, "dead", List.of()));
+      Send again = new Send("p", List.of(new Pub(10_000, "b", null, TextNode.valueOf("b"))));
+      assertThat(broker.send(again).join().ids()).as("newest first: " + newestFirst)
+          .containsExactly(Ids.id(oldEpoch, 5000));
+      assertThat(broker.position("b").join()).isEqualTo(Ids.id(oldEpoch, 5000)); // not stored again
+    }
+  }
 }
