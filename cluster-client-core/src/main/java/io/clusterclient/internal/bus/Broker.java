@@ -61,6 +61,7 @@ final class Broker implements BrokerApi {
   private final ObjectMapper sizer;
   private final TopicConfig defaults;
   private final TopicConfig mapConfig;
+  private final long tombstoneRetentionMs;
   private final Map<String, TopicConfig> declared = new HashMap<>();
   private final int maxChunkBytes;
   private final LongSupplier clock;
@@ -102,15 +103,19 @@ final class Broker implements BrokerApi {
   // the batch being built, pushed by flush()
   private final List<Msg> out = new ArrayList<>();
   private final Map<String, Long> floorsOut = new HashMap<>();
+  private final Map<String, Long> purgedOut = new HashMap<>();
   private boolean membersChanged;
 
   private static final class Log {
     final TreeMap<Long, Integer> sizes = new TreeMap<>();
     final TreeMap<Long, Msg> entries = new TreeMap<>();
     final Map<String, Long> byKey = new HashMap<>();
+    /** Of a map: the ids of its removal markers, purged oldest first once older than the retention. */
+    final java.util.TreeSet<Long> tombstones = new java.util.TreeSet<>();
     long bytes;
     long high;
     long floor;
+    long purged;
   }
 
   /**
@@ -133,13 +138,14 @@ final class Broker implements BrokerApi {
 
   Broker(
       String busName, String self, Seed seed, Duration recoveryTimeout, TopicConfig defaults,
-      Map<String, TopicConfig> declared, TopicConfig mapConfig, int maxFrameLength, ObjectMapper sizer,
-      ScheduledExecutorService timer, LongSupplier clock) {
+      Map<String, TopicConfig> declared, TopicConfig mapConfig, Duration tombstoneRetention,
+      int maxFrameLength, ObjectMapper sizer, ScheduledExecutorService timer, LongSupplier clock) {
     this.busName = busName;
     this.self = self;
     this.sizer = sizer;
     this.defaults = defaults;
     this.mapConfig = mapConfig;
+    this.tombstoneRetentionMs = tombstoneRetention.toMillis();
     this.declared.putAll(declared);
     this.maxChunkBytes = Math.max(1024, maxFrameLength / 2);
     this.clock = clock;
@@ -155,6 +161,11 @@ final class Broker implements BrokerApi {
       Log log = log(t);
       log.floor = Math.max(log.floor, f);
       log.high = Math.max(log.high, f);
+    });
+    seed.purged().forEach((t, p) -> {
+      Log log = log(t);
+      log.purged = Math.max(log.purged, p);
+      log.high = Math.max(log.high, p);
     });
     out.clear();
     floorsOut.clear();
@@ -338,10 +349,16 @@ final class Broker implements BrokerApi {
         continue;
       }
       if (p.s() <= pub.lastSeq) {
-        ids.add(-1L);
+        ids.add(SendReply.DUPLICATE);
         continue;
       }
       Log log = log(p.t());
+      if (isMap(p.t()) && overLimit(log, p)) {
+        pub.recent.put(p.s(), SendReply.REFUSED);
+        pub.lastSeq = p.s();
+        ids.add(SendReply.REFUSED);
+        continue;
+      }
       long id = Math.max(log.high + 1, Ids.id(epoch, 1));
       Msg m = new Msg(p.t(), id, ts, p.k(), p.v(), send.instance(), p.s());
       append(p.t(), log, m);
@@ -404,14 +421,26 @@ final class Broker implements BrokerApi {
     List<Msg> chunk = new ArrayList<>();
     long chunkBytes = 0;
     Map<String, Long> floors = floors();
+    // purged in the last chunk only: it raises the instance's high, past which it takes nothing more
+    Map<String, Long> purged = purged();
+    // an instance below a map's purged markers may hold a key whose removal it never got: it gets
+    // the map whole, and drops what it holds that is not sent again
+    Map<String, Long> resync = new HashMap<>();
+    topics.forEach((t, log) -> {
+      long from = inst.highs.getOrDefault(t, 0L);
+      if (from > 0 && from < log.purged) {
+        resync.put(t, from);
+      }
+    });
+    Map<String, Long> resyncs = resync.isEmpty() ? null : Map.copyOf(resync);
     for (Map.Entry<String, Log> e : topics.entrySet()) {
       Log log = e.getValue();
-      long from = inst.highs.getOrDefault(e.getKey(), 0L);
+      long from = resync.containsKey(e.getKey()) ? 0L : inst.highs.getOrDefault(e.getKey(), 0L);
       for (Map.Entry<Long, Msg> m : log.entries.tailMap(from, false).entrySet()) {
         chunk.add(m.getValue());
         chunkBytes += log.sizes.get(m.getKey()) + MSG_OVERHEAD + e.getKey().length();
         if (chunkBytes >= maxChunkBytes) {
-          push(inst, new Batch(epoch, self, chunk, floors, null));
+          push(inst, new Batch(epoch, self, chunk, floors, null, null, resyncs));
           chunk = new ArrayList<>();
           chunkBytes = 0;
           floors = Map.of();
@@ -423,18 +452,19 @@ final class Broker implements BrokerApi {
       members.add(id);
     }
     membersChanged = true;
-    push(inst, new Batch(epoch, self, chunk, floors, List.copyOf(members)));
+    push(inst, new Batch(epoch, self, chunk, floors, List.copyOf(members), purged, resyncs));
     flush();
   }
 
   private void flush() {
-    if (out.isEmpty() && floorsOut.isEmpty() && !membersChanged) {
+    if (out.isEmpty() && floorsOut.isEmpty() && purgedOut.isEmpty() && !membersChanged) {
       return;
     }
     Batch b = new Batch(epoch, self, List.copyOf(out), Map.copyOf(floorsOut),
-        membersChanged ? List.copyOf(members) : null);
+        membersChanged ? List.copyOf(members) : null, purgedOut.isEmpty() ? null : Map.copyOf(purgedOut), null);
     out.clear();
     floorsOut.clear();
+    purgedOut.clear();
     membersChanged = false;
     for (Inst inst : instances.values()) {
       if (inst.live) {
@@ -453,15 +483,20 @@ final class Broker implements BrokerApi {
 
   private void append(String topic, Log log, Msg m) {
     TopicConfig c = config(topic);
+    boolean map = isMap(topic);
     if (c.compacted() && m.k() != null) {
       Long old = log.byKey.put(m.k(), m.id());
       if (old != null) {
         log.entries.remove(old);
+        log.tombstones.remove(old);
         Integer size = log.sizes.remove(old);
         log.bytes -= size == null ? 0 : size;
       }
     }
-    int size = size(m.v());
+    int size = size(m.k(), m.v());
+    if (map && isTombstone(m)) {
+      log.tombstones.add(m.id());
+    }
     log.entries.put(m.id(), m);
     log.sizes.put(m.id(), size);
     log.bytes += size;
@@ -470,7 +505,9 @@ final class Broker implements BrokerApi {
       remember(publishers.computeIfAbsent(m.p(), p -> new Publisher()), m);
     }
     out.add(m);
-    while (log.entries.size() > c.maxCount() || (log.bytes > c.maxBytes() && log.entries.size() > 1)) {
+    // a map is never cut by size (a write over its limit is refused instead): every replica holds
+    // every entry, and a process that starts later gets them all
+    while (log.entries.size() > c.maxCount() || (!map && log.bytes > c.maxBytes() && log.entries.size() > 1)) {
       evictFirst(topic, log);
     }
   }
@@ -478,6 +515,7 @@ final class Broker implements BrokerApi {
   private void evictFirst(String topic, Log log) {
     Map.Entry<Long, Msg> first = log.entries.pollFirstEntry();
     log.bytes -= log.sizes.remove(first.getKey());
+    log.tombstones.remove(first.getKey());
     Msg m = first.getValue();
     if (m.k() != null && first.getKey().equals(log.byKey.get(m.k()))) {
       log.byKey.remove(m.k());
@@ -495,6 +533,9 @@ final class Broker implements BrokerApi {
       long now = clock.getAsLong();
       forgetIdlePublishers(now);
       topics.forEach((t, log) -> {
+        if (isMap(t)) {
+          purgeTombstones(t, log, now);
+        }
         long maxAge = config(t).maxAgeMs();
         if (maxAge > 0) {
           while (!log.entries.isEmpty() && log.entries.firstEntry().getValue().ts() < now - maxAge) {
@@ -506,8 +547,52 @@ final class Broker implements BrokerApi {
     }
   }
 
+  /**
+   * Drops a map's removal markers older than the retention, oldest id first, and tells every replica
+   * up to which id: each drops the same ones, those it holds up to there.
+   */
+  private void purgeTombstones(String topic, Log log, long now) {
+    while (!log.tombstones.isEmpty()) {
+      long id = log.tombstones.first();
+      Msg m = log.entries.get(id);
+      if (m.ts() > now - tombstoneRetentionMs) {
+        return;
+      }
+      log.tombstones.pollFirst();
+      log.entries.remove(id);
+      log.bytes -= log.sizes.remove(id);
+      if (Long.valueOf(id).equals(log.byKey.get(m.k()))) {
+        log.byKey.remove(m.k());
+      }
+      log.purged = id;
+      purgedOut.put(topic, id);
+    }
+  }
+
+  /**
+   * Whether a write to a map would take it over its limit. A removal of a key that holds a value is
+   * never refused: its marker is not larger but for a few bytes, and it goes after the retention.
+   */
+  private boolean overLimit(Log log, Pub p) {
+    Long old = p.k() == null ? null : log.byKey.get(p.k());
+    boolean removal = p.v() == null || p.v().isNull();
+    if (removal && old != null && !log.tombstones.contains(old)) {
+      return false;
+    }
+    long freed = old == null ? 0 : log.sizes.get(old);
+    return log.bytes - freed + size(p.k(), p.v()) > mapConfig.maxBytes();
+  }
+
+  private static boolean isMap(String topic) {
+    return topic.startsWith(DefaultClusterBus.MAP_PREFIX);
+  }
+
+  private static boolean isTombstone(Msg m) {
+    return m.k() != null && (m.v() == null || m.v().isNull());
+  }
+
   private TopicConfig config(String topic) {
-    if (topic.startsWith(DefaultClusterBus.MAP_PREFIX)) {
+    if (isMap(topic)) {
       return mapConfig;
     }
     return declared.getOrDefault(topic, defaults);
@@ -523,6 +608,16 @@ final class Broker implements BrokerApi {
     return m;
   }
 
+  private Map<String, Long> purged() {
+    Map<String, Long> m = new HashMap<>();
+    topics.forEach((t, log) -> {
+      if (log.purged > 0) {
+        m.put(t, log.purged);
+      }
+    });
+    return m.isEmpty() ? null : m;
+  }
+
   private Map<String, Long> floors() {
     Map<String, Long> m = new HashMap<>();
     topics.forEach((t, log) -> {
@@ -533,12 +628,14 @@ final class Broker implements BrokerApi {
     return m;
   }
 
-  private int size(JsonNode v) {
+  /** The bytes a message counts for retention: its key's (UTF-8) and its value's (JSON). */
+  private int size(String k, JsonNode v) {
+    int key = k == null ? 0 : k.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     if (v == null || v.isNull()) {
-      return 4;
+      return key + 4;
     }
     try {
-      return sizer.writeValueAsBytes(v).length;
+      return key + sizer.writeValueAsBytes(v).length;
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("an unwritable value", e);
     }
@@ -588,6 +685,12 @@ final class Broker implements BrokerApi {
         forgotten.add(e.getKey());
       }
     }
+  }
+
+  /** For tests: the bytes a topic counts, and how many messages it holds. */
+  synchronized long[] topicState(String topic) {
+    Log log = topics.get(topic);
+    return log == null ? null : new long[] {log.bytes, log.entries.size()};
   }
 
   /** For tests: how many publishers are remembered, and how many ids of {@code instance}'s. */

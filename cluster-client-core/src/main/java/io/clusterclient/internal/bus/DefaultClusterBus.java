@@ -18,6 +18,7 @@ import io.clusterclient.bus.BusException;
 import io.clusterclient.bus.ClusterBus;
 import io.clusterclient.bus.DistributedMap;
 import io.clusterclient.bus.From;
+import io.clusterclient.bus.MapFullException;
 import io.clusterclient.bus.Message;
 import io.clusterclient.bus.MessageListener;
 import io.clusterclient.bus.Subscription;
@@ -91,12 +92,13 @@ public final class DefaultClusterBus implements ClusterBus {
    * @param recoveryTimeout a new broker's recovery window
    * @param maxBuffered outbox bound
    * @param subscriberMaxLag lag bound
-   * @param mapMaxBytes retention of a map
+   * @param mapMaxBytes the most bytes of keys and values a map holds
+   * @param mapTombstoneRetention how long a map keeps the marker of a removed key
    */
   public record Config(
       String name, ClusterOptions options, ClusterRuntime runtime, ObjectMapper mapper,
       TopicOptions defaults, Map<String, TopicOptions> topics, Duration recoveryTimeout,
-      int maxBuffered, int subscriberMaxLag, long mapMaxBytes) {}
+      int maxBuffered, int subscriberMaxLag, long mapMaxBytes, Duration mapTombstoneRetention) {}
 
   private final Config config;
   private final String name;
@@ -138,12 +140,20 @@ public final class DefaultClusterBus implements ClusterBus {
     final ConcurrentSkipListMap<Long, Msg> log = new ConcurrentSkipListMap<>();
     final Map<String, Long> byKey = new HashMap<>();
     final List<Sub<?>> subs = new CopyOnWriteArrayList<>();
+    final boolean map;
+    /** Of a map: the ids of the removal markers held, dropped as the broker says it purged them. */
+    final java.util.TreeSet<Long> tombstones = new java.util.TreeSet<>();
     volatile long high;
     volatile long floor;
+    long purged;
+    /** While a catch-up sends this map whole: the ids it sent again, up to {@link #resyncUpTo}. */
+    java.util.Set<Long> resyncMarks;
+    long resyncUpTo;
 
     Replica(String topic, boolean compacted) {
       this.topic = topic;
       this.compacted = compacted;
+      this.map = topic.startsWith(MAP_PREFIX);
     }
   }
 
@@ -192,7 +202,8 @@ public final class DefaultClusterBus implements ClusterBus {
         .idempotent("send")
         .idempotent("position")
         .create(() -> new Broker(name, instanceId, seed(), config.recoveryTimeout(), defaults,
-            declaredCopy, mapConfig, frame, mapper, timer, System::currentTimeMillis));
+            declaredCopy, mapConfig, config.mapTombstoneRetention(), frame, mapper, timer,
+            System::currentTimeMillis));
   }
 
   /**
@@ -334,6 +345,8 @@ public final class DefaultClusterBus implements ClusterBus {
               ackedUnseen.put(p.s(), new Msg(p.t(), id, reply.ts(), p.k(), p.v(), instanceId, p.s()));
             }
             completions.add(() -> f.complete(id));
+          } else if (id == SendReply.REFUSED) {
+            completions.add(() -> f.completeExceptionally(mapFull(p.t())));
           } else {
             completions.add(() -> f.completeExceptionally(new BusException(
                 "the publish was accepted earlier, but its id is no longer retained")));
@@ -377,6 +390,14 @@ public final class DefaultClusterBus implements ClusterBus {
     }
   }
 
+  private MapFullException mapFull(String topic) {
+    return new MapFullException("the leader refused a write to map '" + topic.substring(MAP_PREFIX.length())
+        + "': it would take the map over its limit of mapMaxBytes (the leader's setting; " + config.mapMaxBytes()
+        + " bytes in this process) of keys and values, removed keys' markers counted until they are purged"
+        + " (mapTombstoneRetention, " + config.mapTombstoneRetention() + "). Remove entries, or raise"
+        + " ClusterBus.Builder.mapMaxBytes in every process");
+  }
+
   private static boolean isFinal(Throwable cause) {
     return cause instanceof MessageTooLargeException || cause instanceof ClusterCodecException
         || cause instanceof RemoteInvocationException;
@@ -384,7 +405,8 @@ public final class DefaultClusterBus implements ClusterBus {
 
   // ---- the feed ----
 
-  private void onBatch(Batch b) {
+  /** A batch of the feed (package-private for tests). */
+  void onBatch(Batch b) {
     List<Replica> touched = new ArrayList<>();
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
@@ -396,16 +418,32 @@ public final class DefaultClusterBus implements ClusterBus {
       if (b.members() != null) {
         members = b.members();
       }
+      if (b.resync() != null) {
+        b.resync().forEach((t, h) -> {
+          Replica rt = topic(t);
+          if (rt.resyncMarks == null) {
+            rt.resyncMarks = new java.util.HashSet<>();
+            rt.resyncUpTo = rt.high;
+          }
+        });
+      }
       for (Msg m : b.msgs()) {
         Replica rt = topic(m.t());
         if (m.id() <= rt.high) {
+          if (rt.resyncMarks != null && m.id() <= rt.resyncUpTo) {
+            rt.resyncMarks.add(m.id());
+          }
           continue; // seen already (a catch-up overlapping what came live)
         }
         if (rt.compacted && m.k() != null) {
           Long old = rt.byKey.put(m.k(), m.id());
           if (old != null) {
             rt.log.remove(old);
+            rt.tombstones.remove(old);
           }
+        }
+        if (rt.map && m.k() != null && (m.v() == null || m.v().isNull())) {
+          rt.tombstones.add(m.id());
         }
         rt.log.put(m.id(), m);
         rt.high = m.id();
@@ -435,10 +473,18 @@ public final class DefaultClusterBus implements ClusterBus {
               }
             }
             head.clear();
+            rt.tombstones.headSet(f, true).clear();
             rt.high = Math.max(rt.high, f);
           }
         });
       }
+      if (b.purged() != null) {
+        b.purged().forEach(this::purge);
+      }
+      if (b.resync() != null && b.members() != null) {
+        b.resync().keySet().forEach(t -> endResync(topic(t)));
+      }
+      pruneAckedUnseen();
       for (Iterator<SeenWaiter> it = seenWaiters.iterator(); it.hasNext(); ) {
         SeenWaiter w = it.next();
         if (topic(w.topic).high >= w.id) {
@@ -454,6 +500,63 @@ public final class DefaultClusterBus implements ClusterBus {
     }
   }
 
+  /** Under the monitor: drops the removal markers of a map up to {@code upTo}, as the broker did. */
+  private void purge(String t, long upTo) {
+    Replica rt = topic(t);
+    if (upTo <= rt.purged) {
+      return;
+    }
+    rt.purged = upTo;
+    rt.high = Math.max(rt.high, upTo); // the newest may have been a marker: the catch-up does not send it
+    for (Iterator<Long> it = rt.tombstones.headSet(upTo, true).iterator(); it.hasNext(); ) {
+      Msg m = rt.log.remove(it.next());
+      it.remove();
+      if (m != null && Long.valueOf(m.id()).equals(rt.byKey.get(m.k()))) {
+        rt.byKey.remove(m.k());
+      }
+    }
+  }
+
+  /**
+   * Under the monitor: the catch-up that sent a map whole is over; what this replica holds up to where
+   * it stood and the catch-up did not send again is gone from the broker (a removal whose marker was
+   * purged while this process was out of touch): it goes here too.
+   */
+  private void endResync(Replica rt) {
+    if (rt.resyncMarks == null) {
+      return;
+    }
+    int dropped = 0;
+    for (Msg m : new ArrayList<>(rt.log.headMap(rt.resyncUpTo, true).values())) {
+      if (rt.resyncMarks.contains(m.id())) {
+        continue;
+      }
+      rt.log.remove(m.id());
+      rt.tombstones.remove(m.id());
+      dropped++;
+      if (m.k() != null && Long.valueOf(m.id()).equals(rt.byKey.get(m.k()))) {
+        rt.byKey.remove(m.k());
+        DefaultDistributedMap<?, ?> map = maps.get(rt.topic);
+        if (map != null) {
+          map.forget(m.k());
+        }
+      }
+    }
+    rt.resyncMarks = null;
+    if (dropped > 0) {
+      LOG.info("bus {}: {} entries of {} were removed while this process was out of touch", name, dropped,
+          rt.topic);
+    }
+  }
+
+  /**
+   * Under the monitor: forgets the acknowledged publishes that the replica has passed without getting
+   * them (retention dropped them first, or a new leader could no longer take them): no merge needs them.
+   */
+  private void pruneAckedUnseen() {
+    ackedUnseen.values().removeIf(m -> m.id() <= topic(m.t()).high);
+  }
+
   Replica topic(String t) {
     return topics.computeIfAbsent(t, k -> new Replica(k, k.startsWith(MAP_PREFIX)
         || declared.getOrDefault(k, wire(config.defaults())).compacted()));
@@ -463,13 +566,17 @@ public final class DefaultClusterBus implements ClusterBus {
   synchronized Seed seed() {
     Map<String, List<Msg>> msgs = new HashMap<>();
     Map<String, Long> floors = new HashMap<>();
+    Map<String, Long> purged = new HashMap<>();
     topics.forEach((t, rt) -> {
       msgs.put(t, new ArrayList<>(rt.log.values()));
       if (rt.floor > 0) {
         floors.put(t, rt.floor);
       }
+      if (rt.purged > 0) {
+        purged.put(t, rt.purged);
+      }
     });
-    return new Seed(msgs, floors, knownEpoch, knownBroker, members);
+    return new Seed(msgs, floors, purged, knownEpoch, knownBroker, members);
   }
 
   // ---- sync with each leader ----
@@ -535,6 +642,7 @@ public final class DefaultClusterBus implements ClusterBus {
       }
       minEpoch = Math.max(minEpoch, r.epoch());
       target = r.highs();
+      topics.values().forEach(rt -> rt.resyncMarks = null); // a catch-up cut short starts over
       List<Msg> lacking = new ArrayList<>();
       topics.forEach((t, rt) -> lacking.addAll(rt.log.tailMap(r.highs().getOrDefault(t, 0L), false).values()));
       for (Msg m : ackedUnseen.values()) {

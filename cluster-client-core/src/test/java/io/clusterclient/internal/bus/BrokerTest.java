@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.clusterclient.internal.bus.BusWire.Batch;
 import io.clusterclient.internal.bus.BusWire.FeedKey;
@@ -42,14 +43,18 @@ class BrokerTest {
   }
 
   private Broker broker(String self, Seed seed) {
-    Broker b = new Broker("b", self, seed, Duration.ofSeconds(10), DEFAULTS, Map.of(), MAPS,
+    return broker(self, seed, MAPS);
+  }
+
+  private Broker broker(String self, Seed seed, TopicConfig maps) {
+    Broker b = new Broker("b", self, seed, Duration.ofSeconds(10), DEFAULTS, Map.of(), maps, Duration.ofMinutes(1),
         1 << 20, new ObjectMapper(), timer, clock::get);
     brokers.add(b);
     return b;
   }
 
   private static Seed empty() {
-    return new Seed(Map.of(), Map.of(), -1, null, List.of());
+    return new Seed(Map.of(), Map.of(), Map.of(), -1, null, List.of());
   }
 
   private static Send send(String instance, long seq, String value) {
@@ -64,7 +69,7 @@ class BrokerTest {
     assertThat(b).isEqualTo(a + 1);
     clock.addAndGet(-3_600_000); // an hour back
     Msg held = new Msg("t", b, 0, null, TextNode.valueOf("b"), "p", 2);
-    Broker second = broker("i2", new Seed(Map.of("t", List.of(held)), Map.of(), Ids.epochOf(b), "i1", List.of()));
+    Broker second = broker("i2", new Seed(Map.of("t", List.of(held)), Map.of(), Map.of(), Ids.epochOf(b), "i1", List.of()));
     long c = second.send(send("p", 3, "c")).join().ids().get(0);
     assertThat(c).isGreaterThan(b);
     assertThat(Ids.epochOf(c)).isGreaterThan(Ids.epochOf(b));
@@ -86,7 +91,7 @@ class BrokerTest {
   void aNewBrokerHoldsPublishesUntilTheSurvivorsHaveMergedWhatItLacks() {
     long oldEpoch = Ids.nextEpoch(-1, clock.get() - 1000);
     Msg known = new Msg("t", Ids.id(oldEpoch, 1), 0, null, TextNode.valueOf("1"), "p", 1);
-    Seed seed = new Seed(Map.of("t", List.of(known)), Map.of(), oldEpoch, "dead", List.of("dead", "me", "x"));
+    Seed seed = new Seed(Map.of("t", List.of(known)), Map.of(), Map.of(), oldEpoch, "dead", List.of("dead", "me", "x"));
     Broker broker = broker("me", seed);
     CompletableFuture<SendReply> held = broker.send(send("y", 1, "new"));
     assertThat(held).isNotDone();
@@ -180,11 +185,108 @@ class BrokerTest {
       Map<String, List<Msg>> msgs = new java.util.LinkedHashMap<>();
       msgs.put(newestFirst ? "b" : "a", newestFirst ? newer : older);
       msgs.put(newestFirst ? "a" : "b", newestFirst ? older : newer);
-      Broker broker = broker("me", new Seed(msgs, Map.of(), oldEpoch, "dead", List.of()));
+      Broker broker = broker("me", new Seed(msgs, Map.of(), Map.of(), oldEpoch, "dead", List.of()));
       Send again = new Send("p", List.of(new Pub(10_000, "b", null, TextNode.valueOf("b"))));
       assertThat(broker.send(again).join().ids()).as("newest first: " + newestFirst)
           .containsExactly(Ids.id(oldEpoch, 5000));
       assertThat(broker.position("b").join()).isEqualTo(Ids.id(oldEpoch, 5000)); // not stored again
     }
+  }
+
+  private static final String MAP = DefaultClusterBus.MAP_PREFIX + "m";
+
+  private static long write(Broker broker, String instance, long seq, String key, String value) {
+    Pub pub = new Pub(seq, MAP, key, value == null ? NullNode.getInstance() : TextNode.valueOf(value));
+    return broker.send(new Send(instance, List.of(pub))).join().ids().get(0);
+  }
+
+  @Test
+  void aMapCountsKeysAndValuesAndRefusesAWriteOverItsLimitInsteadOfDroppingAnEntry() {
+    Broker broker = broker("i1", empty(), new TopicConfig(Long.MAX_VALUE, 100, 0, true));
+    // key "\"k1\"" 4 bytes + value "\"0123456789\"" 12 bytes = 16 bytes each: 6 fit in 100
+    for (int i = 1; i <= 6; i++) {
+      assertThat(write(broker, "p", i, "\"k" + i + "\"", "0123456789")).isPositive();
+    }
+    assertThat(broker.topicState(MAP)).containsExactly(96, 6);
+    assertThat(write(broker, "p", 7, "\"k7\"", "0123456789")).isEqualTo(SendReply.REFUSED);
+    assertThat(write(broker, "p", 8, "\"k1\"", "0123456789-----")).isEqualTo(SendReply.REFUSED); // 101
+    assertThat(broker.topicState(MAP)).containsExactly(96, 6); // nothing dropped, nothing stored
+    assertThat(write(broker, "p", 9, "\"k1\"", "9876543210")).isPositive(); // the same size: fits
+    // a removal of a key with a value is taken even when full; its marker counts until purged
+    assertThat(write(broker, "p", 10, "\"k2\"", null)).isPositive();
+    assertThat(broker.topicState(MAP)).containsExactly(88, 6);
+    assertThat(write(broker, "p", 11, "\"k7\"", "0123456789")).isEqualTo(SendReply.REFUSED); // 104
+    // the refusal is the answer to the same publish sent again
+    assertThat(broker.send(new Send("p", List.of(new Pub(11, MAP, "\"k7\"", TextNode.valueOf("0123456789")))))
+        .join().ids()).containsExactly(SendReply.REFUSED);
+    clock.addAndGet(Duration.ofMinutes(1).toMillis() + 1);
+    broker.sweep();
+    assertThat(broker.topicState(MAP)).containsExactly(80, 5);
+    assertThat(write(broker, "p", 12, "\"k7\"", "0123456789")).isPositive();
+  }
+
+  @Test
+  void aMapsRemovalMarkersArePurgedAfterTheRetentionAndEveryReplicaIsToldUpToWhichId() {
+    Broker broker = broker("i1", empty());
+    List<Batch> fed = new ArrayList<>();
+    broker.subscribe(new FeedKey("b", "p"), fed::add);
+    broker.hello(new Hello("p", Map.of(), Map.of())).join();
+    int seq = 0;
+    long firstRemoval = 0;
+    for (int i = 0; i < 100; i++) { // keys that come and go: each leaves a marker
+      write(broker, "p", ++seq, "\"k" + i + "\"", "v");
+      long removal = write(broker, "p", ++seq, "\"k" + i + "\"", null);
+      firstRemoval = firstRemoval == 0 ? removal : firstRemoval;
+      if (i == 49) {
+        clock.addAndGet(30_000);
+      }
+    }
+    assertThat(broker.topicState(MAP)[1]).isEqualTo(100);
+    clock.addAndGet(30_001); // the first 50 markers are older than the minute
+    broker.sweep();
+    assertThat(broker.topicState(MAP)[1]).isEqualTo(50);
+    Long purgedUpTo = fed.get(fed.size() - 1).purged().get(MAP);
+    assertThat(purgedUpTo).isEqualTo(firstRemoval + 98); // the 50th marker's id (ids of one epoch)
+    clock.addAndGet(30_000);
+    broker.sweep();
+    assertThat(broker.topicState(MAP)[1]).isZero();
+    assertThat(broker.topicState(MAP)[0]).isZero();
+    assertThat(broker.position(MAP).join()).isEqualTo(firstRemoval + 198); // ids never go back
+  }
+
+  @Test
+  void anInstanceBelowAMapsPurgedMarkersGetsTheMapWholeAndIsToldToDropTheRest() {
+    Broker broker = broker("i1", empty());
+    broker.subscribe(new FeedKey("b", "p"), b -> {});
+    broker.hello(new Hello("p", Map.of(), Map.of())).join();
+    long keep = write(broker, "p", 1, "\"keep\"", "v");
+    long gone = write(broker, "p", 2, "\"gone\"", "v");
+    write(broker, "p", 3, "\"gone\"", null);
+    clock.addAndGet(Duration.ofMinutes(2).toMillis());
+    broker.sweep();
+    long after = write(broker, "p", 4, "\"new\"", "v");
+    // "late" stood at "gone"'s put: it missed the removal, whose marker is purged
+    List<Batch> late = new ArrayList<>();
+    broker.subscribe(new FeedKey("b", "late"), late::add);
+    broker.hello(new Hello("late", Map.of(MAP, gone), Map.of())).join();
+    List<Batch> catchUp = catchUp(late);
+    assertThat(catchUp).allSatisfy(b -> assertThat(b.resync()).containsEntry(MAP, gone));
+    assertThat(catchUp.stream().flatMap(b -> b.msgs().stream()).map(Msg::id)).containsExactly(keep, after);
+    // one that stood after the removal gets only what is newer
+    List<Batch> recent = new ArrayList<>();
+    broker.subscribe(new FeedKey("b", "recent"), recent::add);
+    broker.hello(new Hello("recent", Map.of(MAP, gone + 1), Map.of())).join();
+    assertThat(catchUp(recent)).allSatisfy(b -> assertThat(b.resync()).isNull());
+    assertThat(catchUp(recent).stream().flatMap(b -> b.msgs().stream()).map(Msg::id)).containsExactly(after);
+  }
+
+  /** The batches of an instance's catch-up: up to the first that carries the members. */
+  private static List<Batch> catchUp(List<Batch> fed) {
+    for (int i = 0; i < fed.size(); i++) {
+      if (fed.get(i).members() != null) {
+        return fed.subList(0, i + 1);
+      }
+    }
+    throw new AssertionError("no catch-up ended: " + fed);
   }
 }
