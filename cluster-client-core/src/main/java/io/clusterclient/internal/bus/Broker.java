@@ -104,6 +104,9 @@ final class Broker implements BrokerApi {
   private final List<Msg> out = new ArrayList<>();
   private final Map<String, Long> floorsOut = new HashMap<>();
   private final Map<String, Long> purgedOut = new HashMap<>();
+  private final Map<String, Long> droppedOut = new HashMap<>();
+  /** The highest id of every topic dropped: a topic created again starts above it. */
+  private long droppedHigh;
   private boolean membersChanged;
 
   private static final class Log {
@@ -149,7 +152,7 @@ final class Broker implements BrokerApi {
     this.declared.putAll(declared);
     this.maxChunkBytes = Math.max(1024, maxFrameLength / 2);
     this.clock = clock;
-    long maxSeen = seed.epoch();
+    long maxSeen = Math.max(seed.epoch(), Ids.epochOf(seed.dropped()));
     for (Map.Entry<String, List<Msg>> e : seed.msgs().entrySet()) {
       Log log = log(e.getKey());
       for (Msg m : e.getValue()) {
@@ -167,6 +170,7 @@ final class Broker implements BrokerApi {
       log.purged = Math.max(log.purged, p);
       log.high = Math.max(log.high, p);
     });
+    this.droppedHigh = seed.dropped(); // after the seed's topics: they keep their own floors
     out.clear();
     floorsOut.clear();
     this.epoch = Ids.nextEpoch(maxSeen, clock.getAsLong());
@@ -352,7 +356,7 @@ final class Broker implements BrokerApi {
         ids.add(SendReply.DUPLICATE);
         continue;
       }
-      Log log = log(p.t());
+      Log log = topics.computeIfAbsent(p.t(), this::newTopic);
       if (isMap(p.t()) && overLimit(log, p)) {
         pub.recent.put(p.s(), SendReply.REFUSED);
         pub.lastSeq = p.s();
@@ -440,7 +444,7 @@ final class Broker implements BrokerApi {
         chunk.add(m.getValue());
         chunkBytes += log.sizes.get(m.getKey()) + MSG_OVERHEAD + e.getKey().length();
         if (chunkBytes >= maxChunkBytes) {
-          push(inst, new Batch(epoch, self, chunk, floors, null, null, resyncs));
+          push(inst, new Batch(epoch, self, chunk, floors, null, null, resyncs, null));
           chunk = new ArrayList<>();
           chunkBytes = 0;
           floors = Map.of();
@@ -452,19 +456,21 @@ final class Broker implements BrokerApi {
       members.add(id);
     }
     membersChanged = true;
-    push(inst, new Batch(epoch, self, chunk, floors, List.copyOf(members), purged, resyncs));
+    push(inst, new Batch(epoch, self, chunk, floors, List.copyOf(members), purged, resyncs, null));
     flush();
   }
 
   private void flush() {
-    if (out.isEmpty() && floorsOut.isEmpty() && purgedOut.isEmpty() && !membersChanged) {
+    if (out.isEmpty() && floorsOut.isEmpty() && purgedOut.isEmpty() && droppedOut.isEmpty() && !membersChanged) {
       return;
     }
     Batch b = new Batch(epoch, self, List.copyOf(out), Map.copyOf(floorsOut),
-        membersChanged ? List.copyOf(members) : null, purgedOut.isEmpty() ? null : Map.copyOf(purgedOut), null);
+        membersChanged ? List.copyOf(members) : null, purgedOut.isEmpty() ? null : Map.copyOf(purgedOut), null,
+        droppedOut.isEmpty() ? null : Map.copyOf(droppedOut));
     out.clear();
     floorsOut.clear();
     purgedOut.clear();
+    droppedOut.clear();
     membersChanged = false;
     for (Inst inst : instances.values()) {
       if (inst.live) {
@@ -543,6 +549,7 @@ final class Broker implements BrokerApi {
           }
         }
       });
+      dropEmptyTopics();
       flush();
     }
   }
@@ -589,6 +596,36 @@ final class Broker implements BrokerApi {
 
   private static boolean isTombstone(Msg m) {
     return m.k() != null && (m.v() == null || m.v().isNull());
+  }
+
+  /**
+   * Drops the topics that retention emptied (maps excepted), so that neither the broker nor the hello
+   * replies grow with every topic ever used. Each replica drops its copy unless it has subscribers.
+   */
+  private void dropEmptyTopics() {
+    for (Iterator<Map.Entry<String, Log>> it = topics.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Log> e = it.next();
+      if (e.getValue().entries.isEmpty() && !isMap(e.getKey())) {
+        it.remove();
+        droppedHigh = Math.max(droppedHigh, e.getValue().high);
+        droppedOut.put(e.getKey(), e.getValue().high);
+      }
+    }
+  }
+
+  /**
+   * A topic a publish creates: if topics were dropped, it may be one of them, so it starts above them
+   * all (its ids keep increasing) with its floor there (a subscriber resuming from an id of before is
+   * told of the gap).
+   */
+  private Log newTopic(String topic) {
+    Log log = new Log();
+    if (droppedHigh > 0) {
+      log.high = droppedHigh;
+      log.floor = droppedHigh;
+      floorsOut.put(topic, droppedHigh);
+    }
+    return log;
   }
 
   private TopicConfig config(String topic) {
@@ -685,6 +722,11 @@ final class Broker implements BrokerApi {
         forgotten.add(e.getKey());
       }
     }
+  }
+
+  /** For tests: the topics held. */
+  synchronized Set<String> topicNames() {
+    return Set.copyOf(topics.keySet());
   }
 
   /** For tests: the bytes a topic counts, and how many messages it holds. */

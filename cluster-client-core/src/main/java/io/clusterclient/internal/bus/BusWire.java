@@ -46,10 +46,12 @@ public final class BusWire {
    * @param resync in the batches of a catch-up only, per map topic the catch-up sends whole (the
    *     instance's high, which is below what was purged): the instance drops what it holds up to there
    *     that the catch-up did not send again, once the catch-up's last batch (with members) came
+   * @param dropped topics the broker dropped, emptied by retention, with their highest id (null: none);
+   *     a topic used again starts above the highest id of every dropped topic, with its floor there
    */
   public record Batch(
       long epoch, String broker, List<Msg> msgs, Map<String, Long> floors, List<String> members,
-      Map<String, Long> purged, Map<String, Long> resync) {}
+      Map<String, Long> purged, Map<String, Long> resync, Map<String, Long> dropped) {}
 
   /**
    * Retention of a topic, as the broker applies it.

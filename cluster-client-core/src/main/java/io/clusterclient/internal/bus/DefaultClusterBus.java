@@ -76,6 +76,7 @@ public final class DefaultClusterBus implements ClusterBus {
   static final String MAP_PREFIX = "__map.";
   private static final Logger LOG = LoggerFactory.getLogger(DefaultClusterBus.class);
   private static final int MAX_BATCH = 1024;
+  private static final int DROPPED_REMEMBERED = 10_000;
   private static final long RETRY_MILLIS = 50;
   /** Room for a message's fields besides its value, topic and key (ids, time, publisher). */
   private static final int MSG_OVERHEAD = 160;
@@ -131,6 +132,15 @@ public final class DefaultClusterBus implements ClusterBus {
   private final LinkedHashMap<Long, Msg> ackedUnseen = new LinkedHashMap<>();
   private final Map<String, DefaultDistributedMap<?, ?>> maps = new HashMap<>();
   private final List<SeenWaiter> seenWaiters = new ArrayList<>();
+  /** The highest id of the topics the broker dropped. */
+  private long droppedHigh;
+  /** The highs of the topics dropped here lately: one used again starts there. */
+  private final Map<String, Long> recentlyDropped = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+      return size() > DROPPED_REMEMBERED;
+    }
+  };
   private boolean closed;
 
   /** One topic of the replica. */
@@ -146,6 +156,8 @@ public final class DefaultClusterBus implements ClusterBus {
     volatile long high;
     volatile long floor;
     long purged;
+    /** Dropped by the broker but kept here, in use: the next floor it gets is the topic used again. */
+    boolean keptAfterDrop;
     /** While a catch-up sends this map whole: the ids it sent again, up to {@link #resyncUpTo}. */
     java.util.Set<Long> resyncMarks;
     long resyncUpTo;
@@ -341,7 +353,7 @@ public final class DefaultClusterBus implements ClusterBus {
           long id = reply.ids().get(i);
           CompletableFuture<Long> f = batch.get(i).future;
           if (id > 0) {
-            if (topic(p.t()).high < id) {
+            if (!holds(p.t(), id)) {
               ackedUnseen.put(p.s(), new Msg(p.t(), id, reply.ts(), p.k(), p.v(), instanceId, p.s()));
             }
             completions.add(() -> f.complete(id));
@@ -418,6 +430,32 @@ public final class DefaultClusterBus implements ClusterBus {
       if (b.members() != null) {
         members = b.members();
       }
+      if (b.floors() != null) {
+        // before the messages: a subscriber must see the floor before it sees a message above it
+        b.floors().forEach((t, f) -> {
+          Replica rt = topic(t);
+          if (f > rt.floor) {
+            if (rt.keptAfterDrop && rt.log.isEmpty()) {
+              // the topic used again after it was dropped here at its floor: no id in between is its
+              rt.high = Math.max(rt.high, f);
+              return;
+            }
+            rt.floor = f;
+            var head = rt.log.headMap(f, true);
+            for (Msg m : head.values()) {
+              if (m.k() != null && m.id() == rt.byKey.getOrDefault(m.k(), -1L)) {
+                rt.byKey.remove(m.k());
+              }
+            }
+            head.clear();
+            rt.tombstones.headSet(f, true).clear();
+            rt.high = Math.max(rt.high, f);
+            if (!touched.contains(rt)) {
+              touched.add(rt);
+            }
+          }
+        });
+      }
       if (b.resync() != null) {
         b.resync().forEach((t, h) -> {
           Replica rt = topic(t);
@@ -447,6 +485,7 @@ public final class DefaultClusterBus implements ClusterBus {
         }
         rt.log.put(m.id(), m);
         rt.high = m.id();
+        rt.keptAfterDrop = false;
         if (instanceId.equals(m.p())) {
           ackedUnseen.remove(m.s());
         }
@@ -461,33 +500,19 @@ public final class DefaultClusterBus implements ClusterBus {
           touched.add(rt);
         }
       }
-      if (b.floors() != null) {
-        b.floors().forEach((t, f) -> {
-          Replica rt = topic(t);
-          if (f > rt.floor) {
-            rt.floor = f;
-            var head = rt.log.headMap(f, true);
-            for (Msg m : head.values()) {
-              if (m.k() != null && m.id() == rt.byKey.getOrDefault(m.k(), -1L)) {
-                rt.byKey.remove(m.k());
-              }
-            }
-            head.clear();
-            rt.tombstones.headSet(f, true).clear();
-            rt.high = Math.max(rt.high, f);
-          }
-        });
-      }
       if (b.purged() != null) {
         b.purged().forEach(this::purge);
       }
       if (b.resync() != null && b.members() != null) {
         b.resync().keySet().forEach(t -> endResync(topic(t)));
       }
+      if (b.dropped() != null) {
+        b.dropped().forEach(this::dropped);
+      }
       pruneAckedUnseen();
       for (Iterator<SeenWaiter> it = seenWaiters.iterator(); it.hasNext(); ) {
         SeenWaiter w = it.next();
-        if (topic(w.topic).high >= w.id) {
+        if (holds(w.topic, w.id)) {
           it.remove();
           after.add(() -> w.future.complete(w.id));
         }
@@ -554,12 +579,53 @@ public final class DefaultClusterBus implements ClusterBus {
    * them (retention dropped them first, or a new leader could no longer take them): no merge needs them.
    */
   private void pruneAckedUnseen() {
-    ackedUnseen.values().removeIf(m -> m.id() <= topic(m.t()).high);
+    ackedUnseen.values().removeIf(m -> holds(m.t(), m.id()));
   }
 
+  /**
+   * Under the monitor: the broker dropped a topic that retention emptied. This replica drops it too,
+   * unless something here uses it (subscribers, a map, a publish waiting to be seen): then it keeps it,
+   * empty, and takes the topic's next use as following on from where it stood.
+   */
+  private void dropped(String t, long high) {
+    droppedHigh = Math.max(droppedHigh, high);
+    Replica rt = topics.get(t);
+    if (rt == null) {
+      return;
+    }
+    boolean used = !rt.subs.isEmpty() || maps.containsKey(t) || !rt.log.isEmpty()
+        || seenWaiters.stream().anyMatch(w -> w.topic.equals(t));
+    if (used) {
+      rt.keptAfterDrop = true;
+    } else {
+      topics.remove(t);
+      recentlyDropped.put(t, high);
+    }
+  }
+
+  /**
+   * Under the monitor: whether this replica holds topic {@code t} up to {@code id}, without creating
+   * it: a topic it does not have was dropped, as every id up to {@code droppedHigh}.
+   */
+  private boolean holds(String t, long id) {
+    Replica rt = topics.get(t);
+    return rt == null ? id <= droppedHigh : rt.high >= id;
+  }
+
+  /** Under the monitor: the topic's replica, created if need be. */
   Replica topic(String t) {
-    return topics.computeIfAbsent(t, k -> new Replica(k, k.startsWith(MAP_PREFIX)
-        || declared.getOrDefault(k, wire(config.defaults())).compacted()));
+    return topics.computeIfAbsent(t, k -> {
+      Replica rt = new Replica(k, k.startsWith(MAP_PREFIX)
+          || declared.getOrDefault(k, wire(config.defaults())).compacted());
+      Long dropped = recentlyDropped.remove(k);
+      if (dropped != null) {
+        // dropped here at its floor: a subscriber resuming from before hears of the gap at once
+        rt.floor = dropped;
+        rt.high = dropped;
+        rt.keptAfterDrop = true;
+      }
+      return rt;
+    });
   }
 
   /** Called by the factory in this process when it becomes the leader: the broker's start. */
@@ -576,7 +642,7 @@ public final class DefaultClusterBus implements ClusterBus {
         purged.put(t, rt.purged);
       }
     });
-    return new Seed(msgs, floors, purged, knownEpoch, knownBroker, members);
+    return new Seed(msgs, floors, purged, droppedHigh, knownEpoch, knownBroker, members);
   }
 
   // ---- sync with each leader ----
@@ -646,7 +712,7 @@ public final class DefaultClusterBus implements ClusterBus {
       List<Msg> lacking = new ArrayList<>();
       topics.forEach((t, rt) -> lacking.addAll(rt.log.tailMap(r.highs().getOrDefault(t, 0L), false).values()));
       for (Msg m : ackedUnseen.values()) {
-        if (m.id() > r.highs().getOrDefault(m.t(), 0L) && !topic(m.t()).log.containsKey(m.id())) {
+        if (m.id() > r.highs().getOrDefault(m.t(), 0L) && !(topics.containsKey(m.t()) && topics.get(m.t()).log.containsKey(m.id()))) {
           lacking.add(m);
         }
       }
@@ -705,8 +771,7 @@ public final class DefaultClusterBus implements ClusterBus {
       return;
     }
     for (Map.Entry<String, Long> e : target.entrySet()) {
-      Replica rt = topic(e.getKey());
-      if (rt.high < e.getValue() && rt.floor < e.getValue()) {
+      if (!holds(e.getKey(), e.getValue())) {
         return;
       }
     }
@@ -774,7 +839,7 @@ public final class DefaultClusterBus implements ClusterBus {
         return CompletableFuture.failedFuture(new ClusterClosedException("the bus " + name + " is closed"));
       }
     }
-    Sub<T> s = new Sub<>(this, topic(topic), type, from, listener);
+    Sub<T> s = new Sub<>(this, topic, type, from, listener);
     confirmed(topic).whenComplete((ok, e) -> {
       if (e != null) {
         f.completeExceptionally(e);
@@ -785,7 +850,7 @@ public final class DefaultClusterBus implements ClusterBus {
           f.completeExceptionally(new ClusterClosedException("the bus " + name + " is closed"));
           return;
         }
-        s.start();
+        s.start(topic(topic));
       }
       f.complete(s);
       s.signal();
@@ -804,7 +869,8 @@ public final class DefaultClusterBus implements ClusterBus {
       }
       try {
         List<Message<T>> out = new ArrayList<>();
-        for (Msg m : topic(topic).log.descendingMap().values()) {
+        Replica rt = topics.get(topic); // a read creates no topic
+        for (Msg m : rt == null ? List.<Msg>of() : rt.log.descendingMap().values()) {
           if (out.size() >= count) {
             break;
           }
@@ -860,7 +926,7 @@ public final class DefaultClusterBus implements ClusterBus {
   CompletableFuture<Long> seen(String topic, long id) {
     CompletableFuture<Long> f = new CompletableFuture<>();
     synchronized (this) {
-      if (topic(topic).high < id) {
+      if (!holds(topic, id)) {
         seenWaiters.add(new SeenWaiter(topic, id, f));
         return f;
       }
@@ -905,7 +971,12 @@ public final class DefaultClusterBus implements ClusterBus {
     }
   }
 
-  synchronized boolean isClosed() {
+  /** For tests: the topics of the replica. */
+  java.util.Set<String> topics() {
+    return java.util.Set.copyOf(topics.keySet());
+  }
+
+    synchronized boolean isClosed() {
     return closed;
   }
 

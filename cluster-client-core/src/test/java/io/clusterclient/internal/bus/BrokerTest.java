@@ -54,7 +54,7 @@ class BrokerTest {
   }
 
   private static Seed empty() {
-    return new Seed(Map.of(), Map.of(), Map.of(), -1, null, List.of());
+    return new Seed(Map.of(), Map.of(), Map.of(), 0, -1, null, List.of());
   }
 
   private static Send send(String instance, long seq, String value) {
@@ -69,7 +69,7 @@ class BrokerTest {
     assertThat(b).isEqualTo(a + 1);
     clock.addAndGet(-3_600_000); // an hour back
     Msg held = new Msg("t", b, 0, null, TextNode.valueOf("b"), "p", 2);
-    Broker second = broker("i2", new Seed(Map.of("t", List.of(held)), Map.of(), Map.of(), Ids.epochOf(b), "i1", List.of()));
+    Broker second = broker("i2", new Seed(Map.of("t", List.of(held)), Map.of(), Map.of(), 0, Ids.epochOf(b), "i1", List.of()));
     long c = second.send(send("p", 3, "c")).join().ids().get(0);
     assertThat(c).isGreaterThan(b);
     assertThat(Ids.epochOf(c)).isGreaterThan(Ids.epochOf(b));
@@ -91,7 +91,7 @@ class BrokerTest {
   void aNewBrokerHoldsPublishesUntilTheSurvivorsHaveMergedWhatItLacks() {
     long oldEpoch = Ids.nextEpoch(-1, clock.get() - 1000);
     Msg known = new Msg("t", Ids.id(oldEpoch, 1), 0, null, TextNode.valueOf("1"), "p", 1);
-    Seed seed = new Seed(Map.of("t", List.of(known)), Map.of(), Map.of(), oldEpoch, "dead", List.of("dead", "me", "x"));
+    Seed seed = new Seed(Map.of("t", List.of(known)), Map.of(), Map.of(), 0, oldEpoch, "dead", List.of("dead", "me", "x"));
     Broker broker = broker("me", seed);
     CompletableFuture<SendReply> held = broker.send(send("y", 1, "new"));
     assertThat(held).isNotDone();
@@ -185,7 +185,7 @@ class BrokerTest {
       Map<String, List<Msg>> msgs = new java.util.LinkedHashMap<>();
       msgs.put(newestFirst ? "b" : "a", newestFirst ? newer : older);
       msgs.put(newestFirst ? "a" : "b", newestFirst ? older : newer);
-      Broker broker = broker("me", new Seed(msgs, Map.of(), Map.of(), oldEpoch, "dead", List.of()));
+      Broker broker = broker("me", new Seed(msgs, Map.of(), Map.of(), 0, oldEpoch, "dead", List.of()));
       Send again = new Send("p", List.of(new Pub(10_000, "b", null, TextNode.valueOf("b"))));
       assertThat(broker.send(again).join().ids()).as("newest first: " + newestFirst)
           .containsExactly(Ids.id(oldEpoch, 5000));
@@ -288,5 +288,49 @@ class BrokerTest {
       }
     }
     throw new AssertionError("no catch-up ended: " + fed);
+  }
+
+  @Test
+  void aTopicThatRetentionEmptiedIsDroppedAndWhenUsedAgainItsIdsStartAboveEveryDroppedOne() {
+    Broker broker = broker("i1", empty());
+    List<Batch> fed = new ArrayList<>();
+    broker.subscribe(new FeedKey("b", "p"), fed::add);
+    TopicConfig brief = new TopicConfig(100, 1 << 20, 1000, false);
+    broker.hello(new Hello("p", Map.of(), Map.of("brief", brief, "brief2", brief))).join();
+    long old = 0;
+    for (int i = 1; i <= 5; i++) {
+      old = broker.send(send("p", i, "x")).join().ids().get(0); // topic "t", kept
+    }
+    long briefHigh = broker.send(new Send("p", List.of(new Pub(6, "brief", null, TextNode.valueOf("a")),
+        new Pub(7, "brief", null, TextNode.valueOf("b"))))).join().ids().get(1);
+    long brief2High = broker.send(new Send("p", List.of(new Pub(8, "brief2", null, TextNode.valueOf("a")))))
+        .join().ids().get(0);
+    clock.addAndGet(1001);
+    broker.sweep();
+    assertThat(broker.topicNames()).containsExactly("t");
+    assertThat(fed.get(fed.size() - 1).dropped()).isEqualTo(Map.of("brief", briefHigh, "brief2", brief2High));
+    assertThat(fed.get(fed.size() - 1).floors()).containsEntry("brief", briefHigh); // for kept replicas
+    assertThat(broker.hello(new Hello("q", Map.of(), Map.of())).join().highs()).containsOnlyKeys("t");
+    assertThat(broker.position("brief").join()).isZero();
+    // used again: above every dropped topic's ids (brief2's too), its floor there
+    long again = broker.send(new Send("p", List.of(new Pub(9, "brief", null, TextNode.valueOf("c")))))
+        .join().ids().get(0);
+    assertThat(again).isGreaterThan(Math.max(briefHigh, brief2High));
+    assertThat(old).isGreaterThan(again); // not the case of ids of a topic not dropped (ids are per topic)
+    assertThat(fed.get(fed.size() - 1).floors()).containsEntry("brief", Math.max(briefHigh, brief2High));
+    assertThat(broker.topicNames()).containsExactlyInAnyOrder("t", "brief");
+  }
+
+  @Test
+  void aNewBrokerKeepsIdsAboveTheDroppedTopicsOfItsSeedEvenWithTheClockBack() {
+    long future = Ids.nextEpoch(-1, clock.get() + 3_600_000);
+    long droppedHigh = Ids.id(future, 7);
+    Broker broker = broker("me", new Seed(Map.of("empty", List.of()), Map.of(), Map.of(), droppedHigh, -1, null,
+        List.of()));
+    long id = broker.send(new Send("p", List.of(new Pub(1, "brief", null, TextNode.valueOf("c")))))
+        .join().ids().get(0);
+    assertThat(id).isGreaterThan(droppedHigh);
+    broker.sweep();
+    assertThat(broker.topicNames()).containsExactly("brief"); // the seed's empty topic is dropped
   }
 }
