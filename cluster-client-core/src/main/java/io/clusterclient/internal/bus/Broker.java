@@ -137,6 +137,7 @@ final class Broker implements BrokerApi {
     Consumer<Batch> feed;
     Map<String, Long> highs;
     boolean live;
+    long since;
   }
 
   Broker(
@@ -199,7 +200,7 @@ final class Broker implements BrokerApi {
       if (closed) {
         return;
       }
-      Inst inst = instances.computeIfAbsent(key.instance(), k -> new Inst());
+      Inst inst = instances.computeIfAbsent(key.instance(), k -> newInst());
       inst.feed = feed;
       inst.live = false;
       if (inst.highs != null && !recovering) {
@@ -240,7 +241,7 @@ final class Broker implements BrokerApi {
           declared.put(t, c);
         });
       }
-      Inst inst = instances.computeIfAbsent(hello.instance(), k -> new Inst());
+      Inst inst = instances.computeIfAbsent(hello.instance(), k -> newInst());
       Map<String, Long> highs = new HashMap<>();
       if (hello.highs() != null) {
         hello.highs().forEach((t, h) -> {
@@ -537,6 +538,8 @@ final class Broker implements BrokerApi {
         return;
       }
       long now = clock.getAsLong();
+      // a hello sent again after its instance left leaves one without a feed: it is not coming back
+      instances.values().removeIf(i -> i.feed == null && now - i.since > PUBLISHER_FORGET_MS);
       forgetIdlePublishers(now);
       topics.forEach((t, log) -> {
         if (isMap(t)) {
@@ -717,11 +720,24 @@ final class Broker implements BrokerApi {
   private void forgetIdlePublishers(long now) {
     for (Iterator<Map.Entry<String, Publisher>> it = publishers.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<String, Publisher> e = it.next();
-      if (!instances.containsKey(e.getKey()) && now - e.getValue().lastActive > PUBLISHER_FORGET_MS) {
+      Inst inst = instances.get(e.getKey());
+      boolean fed = inst != null && inst.feed != null;
+      if (!fed && now - e.getValue().lastActive > PUBLISHER_FORGET_MS) {
         it.remove();
         forgotten.add(e.getKey());
       }
     }
+  }
+
+  private Inst newInst() {
+    Inst inst = new Inst();
+    inst.since = clock.getAsLong();
+    return inst;
+  }
+
+  /** For tests: how many instances are known. */
+  synchronized int instanceCount() {
+    return instances.size();
   }
 
   /** For tests: the topics held. */

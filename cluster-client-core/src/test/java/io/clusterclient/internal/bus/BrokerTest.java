@@ -333,4 +333,20 @@ class BrokerTest {
     broker.sweep();
     assertThat(broker.topicNames()).containsExactly("brief"); // the seed's empty topic is dropped
   }
+
+  @Test
+  void aHelloThatComesAfterItsInstanceLeftIsForgottenAndDoesNotKeepItsPublisherForever() {
+    Broker broker = broker("i1", empty());
+    broker.subscribe(new FeedKey("b", "live"), b -> {});
+    broker.hello(new Hello("live", Map.of(), Map.of())).join();
+    broker.send(sendMany("ghost", 1, 1)).join();
+    broker.unsubscribe(new FeedKey("b", "ghost"));
+    broker.hello(new Hello("ghost", Map.of(), Map.of())).join(); // sent again, late
+    assertThat(broker.instanceCount()).isEqualTo(2);
+    clock.addAndGet(Broker.PUBLISHER_FORGET_MS + 1);
+    broker.sweep();
+    assertThat(broker.instanceCount()).isEqualTo(1);
+    broker.sweep();
+    assertThat(broker.publisherState("ghost")[1]).isEqualTo(-1);
+  }
 }
