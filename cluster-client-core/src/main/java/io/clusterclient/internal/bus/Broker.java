@@ -108,6 +108,7 @@ final class Broker implements BrokerApi {
   /** The highest id of every topic dropped: a topic created again starts above it. */
   private long droppedHigh;
   private boolean membersChanged;
+  private long catchUps;
 
   private static final class Log {
     final TreeMap<Long, Integer> sizes = new TreeMap<>();
@@ -359,8 +360,7 @@ final class Broker implements BrokerApi {
       }
       Log log = topics.computeIfAbsent(p.t(), this::newTopic);
       if (isMap(p.t()) && overLimit(log, p)) {
-        pub.recent.put(p.s(), SendReply.REFUSED);
-        pub.lastSeq = p.s();
+        record(pub, p.s(), SendReply.REFUSED);
         ids.add(SendReply.REFUSED);
         continue;
       }
@@ -431,10 +431,11 @@ final class Broker implements BrokerApi {
     // an instance below a map's purged markers may hold a key whose removal it never got: it gets
     // the map whole, and drops what it holds that is not sent again
     Map<String, Long> resync = new HashMap<>();
+    long catchUp = ++catchUps;
     topics.forEach((t, log) -> {
       long from = inst.highs.getOrDefault(t, 0L);
       if (from > 0 && from < log.purged) {
-        resync.put(t, from);
+        resync.put(t, catchUp);
       }
     });
     Map<String, Long> resyncs = resync.isEmpty() ? null : Map.copyOf(resync);
@@ -682,11 +683,16 @@ final class Broker implements BrokerApi {
   }
 
   private void remember(Publisher pub, Msg m) {
-    pub.recent.put(m.s(), m.id());
+    record(pub, m.s(), m.id());
+  }
+
+  /** The answer to a publisher's sequence: an id, or {@link SendReply#REFUSED}. */
+  private void record(Publisher pub, long seq, long answer) {
+    pub.recent.put(seq, answer);
     if (pub.recent.size() > DEDUPE_PER_PUBLISHER) {
       pub.recent.pollFirstEntry(); // the oldest sequence: a re-send is of the newest
     }
-    pub.lastSeq = Math.max(pub.lastSeq, m.s());
+    pub.lastSeq = Math.max(pub.lastSeq, seq);
     pub.lastActive = Math.max(pub.lastActive, clock.getAsLong());
   }
 

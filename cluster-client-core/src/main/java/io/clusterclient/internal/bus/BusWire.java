@@ -43,9 +43,9 @@ public final class BusWire {
    * @param members the instances in sync with the broker, where it changed (else null)
    * @param purged per map topic, where it changed: every removal marker (tombstone) up to this id was
    *     purged, and each replica drops its own (null: none)
-   * @param resync in the batches of a catch-up only, per map topic the catch-up sends whole (the
-   *     instance's high, which is below what was purged): the instance drops what it holds up to there
-   *     that the catch-up did not send again, once the catch-up's last batch (with members) came
+   * @param resync in the batches of a catch-up only, the map topics it sends whole (the instance stood
+   *     below what was purged), each with the catch-up's number, the same in all its batches: once the
+   *     last batch (with members) came, the instance drops what it held that the catch-up did not send
    * @param dropped topics the broker dropped, emptied by retention, with their highest id (null: none);
    *     a topic used again starts above the highest id of every dropped topic, with its floor there
    */

@@ -161,6 +161,8 @@ public final class DefaultClusterBus implements ClusterBus {
     /** While a catch-up sends this map whole: the ids it sent again, up to {@link #resyncUpTo}. */
     java.util.Set<Long> resyncMarks;
     long resyncUpTo;
+    long resyncEpoch;
+    long resyncCatchUp;
 
     Replica(String topic, boolean compacted) {
       this.topic = topic;
@@ -457,11 +459,14 @@ public final class DefaultClusterBus implements ClusterBus {
         });
       }
       if (b.resync() != null) {
-        b.resync().forEach((t, h) -> {
+        b.resync().forEach((t, n) -> {
           Replica rt = topic(t);
-          if (rt.resyncMarks == null) {
+          if (rt.resyncMarks == null || rt.resyncEpoch != b.epoch() || rt.resyncCatchUp != n) {
+            // the first batch of this catch-up (one cut short before it is forgotten)
             rt.resyncMarks = new java.util.HashSet<>();
             rt.resyncUpTo = rt.high;
+            rt.resyncEpoch = b.epoch();
+            rt.resyncCatchUp = n;
           }
         });
       }
@@ -708,11 +713,11 @@ public final class DefaultClusterBus implements ClusterBus {
       }
       minEpoch = Math.max(minEpoch, r.epoch());
       target = r.highs();
-      topics.values().forEach(rt -> rt.resyncMarks = null); // a catch-up cut short starts over
       List<Msg> lacking = new ArrayList<>();
       topics.forEach((t, rt) -> lacking.addAll(rt.log.tailMap(r.highs().getOrDefault(t, 0L), false).values()));
       for (Msg m : ackedUnseen.values()) {
-        if (m.id() > r.highs().getOrDefault(m.t(), 0L) && !(topics.containsKey(m.t()) && topics.get(m.t()).log.containsKey(m.id()))) {
+        Replica rt = topics.get(m.t());
+        if (m.id() > r.highs().getOrDefault(m.t(), 0L) && (rt == null || !rt.log.containsKey(m.id()))) {
           lacking.add(m);
         }
       }

@@ -16,5 +16,5 @@ import java.util.Map;
  * @param members the instances in sync with that broker
  */
 record Seed(
-    Map<String, List<Msg>> msgs, Map<String, Long> floors, Map<String, Long> purged, long dropped, long epoch, String broker,
-    List<String> members) {}
+    Map<String, List<Msg>> msgs, Map<String, Long> floors, Map<String, Long> purged, long dropped,
+    long epoch, String broker, List<String> members) {}
