@@ -135,6 +135,7 @@ public interface ClusterBus extends AutoCloseable {
     private int maxBuffered = 10_000;
     private int subscriberMaxLag = 10_000;
     private long mapMaxBytes = 64L << 20;
+    private Duration mapTombstoneRetention = Duration.ofHours(1);
 
     private Builder(String name) {
       if (name == null || name.isEmpty() || name.length() > 200) {
@@ -223,11 +224,32 @@ public interface ClusterBus extends AutoCloseable {
     }
 
     /**
-     * @param mapMaxBytes the most bytes a {@link DistributedMap} retains (default 64 MiB)
+     * @param mapMaxBytes the most bytes of keys and values (as JSON) one {@link DistributedMap} holds,
+     *     the markers of removed keys included until they are purged (default 64 MiB). A write that
+     *     would go over it fails with {@link MapFullException}; the leader's setting applies, so set
+     *     the same in every process
      * @return this builder
      */
     public Builder mapMaxBytes(long mapMaxBytes) {
+      if (mapMaxBytes < 1) {
+        throw new IllegalArgumentException("mapMaxBytes must be >= 1: " + mapMaxBytes);
+      }
       this.mapMaxBytes = mapMaxBytes;
+      return this;
+    }
+
+    /**
+     * @param mapTombstoneRetention how long a {@link DistributedMap} keeps the marker that a removal
+     *     leaves (default 1 hour), as Kafka's {@code delete.retention.ms}: then it is purged in every
+     *     process. A process out of touch with the leader for longer gets the map whole again when it
+     *     comes back, and drops the keys removed meanwhile. The leader's setting applies
+     * @return this builder
+     */
+    public Builder mapTombstoneRetention(Duration mapTombstoneRetention) {
+      if (mapTombstoneRetention.isNegative()) {
+        throw new IllegalArgumentException("mapTombstoneRetention must not be negative: " + mapTombstoneRetention);
+      }
+      this.mapTombstoneRetention = mapTombstoneRetention;
       return this;
     }
 
@@ -235,7 +257,7 @@ public interface ClusterBus extends AutoCloseable {
     public ClusterBus create() {
       return DefaultClusterBus.create(new DefaultClusterBus.Config(
           name, options, runtime, mapper, defaults, Map.copyOf(topics), recoveryTimeout,
-          maxBuffered, subscriberMaxLag, mapMaxBytes));
+          maxBuffered, subscriberMaxLag, mapMaxBytes, mapTombstoneRetention));
     }
   }
 }

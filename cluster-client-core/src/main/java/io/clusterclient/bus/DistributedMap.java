@@ -7,10 +7,10 @@ import java.util.concurrent.CompletableFuture;
  * A map with the same content in every process of a bus. Writes go through the leader, which orders
  * them; every process applies them in that order to a local copy, so reads are local and fast. A
  * process that starts later gets the full content; the content survives the leader's death. It is a
- * compacted topic underneath, bounded by the bus's {@code mapMaxBytes}, which counts the values'
- * bytes (not the keys', nor the markers that removals leave): keep a map well below it. Past it the
- * leader drops the oldest entries; processes already running keep them in their copies, and a
- * process that starts later does not get them, so the copies differ from then on. Thread-safe.
+ * compacted topic underneath, bounded by the bus's {@code mapMaxBytes} of keys and values (as JSON),
+ * which also counts the marker a removal leaves until it is purged after {@code mapTombstoneRetention}.
+ * The leader never drops an entry to make room: a write that would go over the limit fails with
+ * {@link MapFullException}, so every copy keeps the same content. Thread-safe.
  *
  * @param <K> the key type, written as JSON to form the topic's key
  * @param <V> the value type
@@ -34,7 +34,8 @@ public interface DistributedMap<K, V> {
    * @param key the key
    * @param value the value, not null
    * @return completes with the write's id once the leader has ordered it and this process's copy
-   *     holds it (so a {@link #get} after it sees it)
+   *     holds it (so a {@link #get} after it sees it); fails with {@link MapFullException} when the map
+   *     would go over {@code mapMaxBytes}
    */
   CompletableFuture<Long> put(K key, V value);
 

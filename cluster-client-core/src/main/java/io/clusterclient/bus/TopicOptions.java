@@ -9,7 +9,7 @@ import java.util.Objects;
  * same options for a topic: the leader applies those of the latest process that said hello to it.
  *
  * <p>A message is dropped when the topic holds more than {@code maxCount} messages or
- * {@code maxBytes} bytes of values (oldest first), or once it is older than {@code maxAge}. A
+ * {@code maxBytes} bytes of keys and values (oldest first), or once it is older than {@code maxAge}. A
  * {@code compacted} topic also keeps only the newest message of each key.
  */
 public final class TopicOptions {
@@ -42,7 +42,7 @@ public final class TopicOptions {
     return maxCount;
   }
 
-  /** @return the most bytes of values (as JSON) retained */
+  /** @return the most bytes of keys and values (as JSON) retained */
   public long maxBytes() {
     return maxBytes;
   }
@@ -96,7 +96,7 @@ public final class TopicOptions {
     }
 
     /**
-     * @param maxBytes the most bytes of values retained, at least 1
+     * @param maxBytes the most bytes of keys and values (as JSON) retained, at least 1
      * @return this builder
      */
     public Builder maxBytes(long maxBytes) {

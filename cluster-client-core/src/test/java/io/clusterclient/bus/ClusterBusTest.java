@@ -338,4 +338,68 @@ class ClusterBusTest {
     await().atMost(WAIT).until(() -> resumed.ids.size() == 30);
     assertThat(resumed.ids).isEqualTo(ids.subList(10, 40));
   }
+
+  @Test
+  void aMapWriteOverItsLimitFailsWithAClearErrorAndEveryCopyKeepsTheSameContent() throws Exception {
+    cluster = new BusCluster("bus-map-full");
+    ClusterBus a = cluster.bus(b -> b.mapMaxBytes(200));
+    ClusterBus b = cluster.bus(x -> x.mapMaxBytes(200));
+    join(a.ready());
+    join(b.ready());
+    DistributedMap<String, String> ma = a.map("limited", String.class, String.class);
+    DistributedMap<String, String> mb = b.map("limited", String.class, String.class);
+    int stored = 0;
+    Throwable refused = null;
+    for (int i = 0; i < 50 && refused == null; i++) {
+      try {
+        join((i % 2 == 0 ? ma : mb).put("key-" + i, "value-" + i)); // 8 + 10 bytes or so
+        stored++;
+      } catch (java.util.concurrent.ExecutionException e) {
+        refused = e.getCause();
+      }
+    }
+    assertThat(stored).isEqualTo(12); // 10 of 7 + 9 bytes, then 8 + 10: 196 bytes of 200
+    assertThat(refused).isInstanceOf(MapFullException.class)
+        .hasMessageContaining("map 'limited'").hasMessageContaining("mapMaxBytes");
+    int held = stored;
+    await().atMost(WAIT).until(() -> ma.asMap().equals(mb.asMap()) && ma.size() == held);
+    ClusterBus late = cluster.bus(x -> x.mapMaxBytes(200));
+    join(late.ready());
+    DistributedMap<String, String> ml = late.map("limited", String.class, String.class);
+    await().atMost(WAIT).until(() -> ml.asMap().equals(ma.asMap())); // nothing was dropped anywhere
+    // a removal of a held key is taken even when the map is full
+    join(mb.remove("key-0"));
+    assertThat(mb.get("key-0")).isNull();
+    await().atMost(WAIT).until(() -> ma.get("key-0") == null && ml.asMap().equals(ma.asMap()));
+  }
+
+  @Test
+  void aMapsRemovalMarkersArePurgedInEveryProcessAfterTheRetention() throws Exception {
+    cluster = new BusCluster("bus-map-purge");
+    ClusterBus a = cluster.bus(b -> b.mapTombstoneRetention(Duration.ofMillis(300)));
+    ClusterBus b = cluster.bus(x -> x.mapTombstoneRetention(Duration.ofMillis(300)));
+    join(a.ready());
+    join(b.ready());
+    DistributedMap<String, Integer> ma = a.map("churn", String.class, Integer.class);
+    DistributedMap<String, Integer> mb = b.map("churn", String.class, Integer.class);
+    for (int i = 0; i < 40; i++) {
+      join(ma.put("k" + i, i));
+      if (i % 10 != 0) {
+        join(mb.remove("k" + i));
+      }
+    }
+    await().atMost(WAIT).until(() -> ma.asMap().equals(mb.asMap()) && ma.size() == 4);
+    assertThat(join(b.backlog("__map.churn", Integer.class, 1000))).hasSizeGreaterThan(4);
+    // the markers go in every replica: what is retained is the 4 live entries
+    for (ClusterBus bus : List.of(a, b)) {
+      await().atMost(WAIT).until(() -> join(bus.backlog("__map.churn", Integer.class, 1000)).size() == 4);
+      assertThat(join(bus.backlog("__map.churn", Integer.class, 1000)))
+          .extracting(Message::value).containsExactly(0, 10, 20, 30);
+    }
+    ClusterBus late = cluster.bus();
+    join(late.ready());
+    DistributedMap<String, Integer> ml = late.map("churn", String.class, Integer.class);
+    await().atMost(WAIT).until(() -> ml.asMap().equals(ma.asMap()));
+    assertThat(Map.copyOf(mb.asMap())).isEqualTo(Map.of("k0", 0, "k10", 10, "k20", 20, "k30", 30));
+  }
 }

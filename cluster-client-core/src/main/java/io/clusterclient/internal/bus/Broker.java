@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,8 @@ final class Broker implements BrokerApi {
   private static final int MAX_KEY_CHARS = 4096;
   private static final int DEDUPE_PER_PUBLISHER = 4096;
   private static final int DEDUPE_PUBLISHERS = 10_000;
+  /** How long a publisher without a feed here is remembered after its last publish. */
+  static final long PUBLISHER_FORGET_MS = 5 * 60_000L;
   private static final int MSG_OVERHEAD = 160;
   private static final int MAX_PUBS = 100_000;
 
@@ -58,6 +61,7 @@ final class Broker implements BrokerApi {
   private final ObjectMapper sizer;
   private final TopicConfig defaults;
   private final TopicConfig mapConfig;
+  private final long tombstoneRetentionMs;
   private final Map<String, TopicConfig> declared = new HashMap<>();
   private final int maxChunkBytes;
   private final LongSupplier clock;
@@ -66,14 +70,26 @@ final class Broker implements BrokerApi {
   private final Map<String, Log> topics = new HashMap<>();
   private final Map<String, Inst> instances = new HashMap<>();
   private final List<String> members = new ArrayList<>();
-  private final Map<String, Map<Long, Long>> dedupe =
+  /** Per publishing instance, least recently active first; at most {@code DEDUPE_PUBLISHERS}. */
+  private final Map<String, Publisher> publishers =
       new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Map<Long, Long>> eldest) {
-          return size() > DEDUPE_PUBLISHERS;
+        protected boolean removeEldestEntry(Map.Entry<String, Publisher> eldest) {
+          if (size() > DEDUPE_PUBLISHERS) {
+            forgotten.add(eldest.getKey());
+            return true;
+          }
+          return false;
         }
       };
-  private final Map<String, Long> lastSeq = new HashMap<>();
+  /** Publishers forgotten lately: one that sends again has its state rebuilt from the log. */
+  private final Set<String> forgotten = java.util.Collections.newSetFromMap(
+      new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > DEDUPE_PUBLISHERS;
+        }
+      });
 
   private final long startedNanos = System.nanoTime();
   private long epoch;
@@ -87,36 +103,58 @@ final class Broker implements BrokerApi {
   // the batch being built, pushed by flush()
   private final List<Msg> out = new ArrayList<>();
   private final Map<String, Long> floorsOut = new HashMap<>();
+  private final Map<String, Long> purgedOut = new HashMap<>();
+  private final Map<String, Long> droppedOut = new HashMap<>();
+  /** The highest id of every topic dropped: a topic created again starts above it. */
+  private long droppedHigh;
   private boolean membersChanged;
+  private long catchUps;
 
   private static final class Log {
     final TreeMap<Long, Integer> sizes = new TreeMap<>();
     final TreeMap<Long, Msg> entries = new TreeMap<>();
     final Map<String, Long> byKey = new HashMap<>();
+    /** Of a map: the ids of its removal markers, purged oldest first once older than the retention. */
+    final java.util.TreeSet<Long> tombstones = new java.util.TreeSet<>();
     long bytes;
     long high;
     long floor;
+    long purged;
+  }
+
+  /**
+   * What the broker remembers of one publishing instance, to recognise a publish sent again: the
+   * highest sequence it stored, and the ids of its newest sequences. A publisher keeps one batch in
+   * flight and sends the next only once the previous was answered, so a batch with new sequences
+   * lets the broker forget the ids of the sequences before it.
+   */
+  private static final class Publisher {
+    final TreeMap<Long, Long> recent = new TreeMap<>();
+    long lastSeq;
+    long lastActive;
   }
 
   private static final class Inst {
     Consumer<Batch> feed;
     Map<String, Long> highs;
     boolean live;
+    long since;
   }
 
   Broker(
       String busName, String self, Seed seed, Duration recoveryTimeout, TopicConfig defaults,
-      Map<String, TopicConfig> declared, TopicConfig mapConfig, int maxFrameLength, ObjectMapper sizer,
-      ScheduledExecutorService timer, LongSupplier clock) {
+      Map<String, TopicConfig> declared, TopicConfig mapConfig, Duration tombstoneRetention,
+      int maxFrameLength, ObjectMapper sizer, ScheduledExecutorService timer, LongSupplier clock) {
     this.busName = busName;
     this.self = self;
     this.sizer = sizer;
     this.defaults = defaults;
     this.mapConfig = mapConfig;
+    this.tombstoneRetentionMs = tombstoneRetention.toMillis();
     this.declared.putAll(declared);
     this.maxChunkBytes = Math.max(1024, maxFrameLength / 2);
     this.clock = clock;
-    long maxSeen = seed.epoch();
+    long maxSeen = Math.max(seed.epoch(), Ids.epochOf(seed.dropped()));
     for (Map.Entry<String, List<Msg>> e : seed.msgs().entrySet()) {
       Log log = log(e.getKey());
       for (Msg m : e.getValue()) {
@@ -129,6 +167,12 @@ final class Broker implements BrokerApi {
       log.floor = Math.max(log.floor, f);
       log.high = Math.max(log.high, f);
     });
+    seed.purged().forEach((t, p) -> {
+      Log log = log(t);
+      log.purged = Math.max(log.purged, p);
+      log.high = Math.max(log.high, p);
+    });
+    this.droppedHigh = seed.dropped(); // after the seed's topics: they keep their own floors
     out.clear();
     floorsOut.clear();
     this.epoch = Ids.nextEpoch(maxSeen, clock.getAsLong());
@@ -157,7 +201,7 @@ final class Broker implements BrokerApi {
       if (closed) {
         return;
       }
-      Inst inst = instances.computeIfAbsent(key.instance(), k -> new Inst());
+      Inst inst = instances.computeIfAbsent(key.instance(), k -> newInst());
       inst.feed = feed;
       inst.live = false;
       if (inst.highs != null && !recovering) {
@@ -171,6 +215,10 @@ final class Broker implements BrokerApi {
     checkKey(key);
     synchronized (this) {
       Inst inst = instances.remove(key.instance());
+      Publisher pub = publishers.get(key.instance());
+      if (pub != null) {
+        pub.lastActive = clock.getAsLong(); // it may come back with a send to repeat: the window starts now
+      }
       if (inst != null && members.remove(key.instance())) {
         membersChanged = true;
         flush();
@@ -194,7 +242,7 @@ final class Broker implements BrokerApi {
           declared.put(t, c);
         });
       }
-      Inst inst = instances.computeIfAbsent(hello.instance(), k -> new Inst());
+      Inst inst = instances.computeIfAbsent(hello.instance(), k -> newInst());
       Map<String, Long> highs = new HashMap<>();
       if (hello.highs() != null) {
         hello.highs().forEach((t, h) -> {
@@ -295,26 +343,32 @@ final class Broker implements BrokerApi {
   private SendReply accept(Send send) {
     long ts = clock.getAsLong();
     List<Long> ids = new ArrayList<>(send.pubs().size());
-    Map<Long, Long> seen = dedupe.computeIfAbsent(send.instance(), k -> newDedupe());
-    long last = lastSeq.getOrDefault(send.instance(), 0L);
+    Publisher pub = publisher(send);
+    pub.lastActive = ts;
+    if (!send.pubs().isEmpty() && send.pubs().get(0).s() > pub.lastSeq) {
+      pub.recent.headMap(send.pubs().get(0).s()).clear(); // answered: never sent again
+    }
     for (Pub p : send.pubs()) {
-      Long dup = seen.get(p.s());
+      Long dup = pub.recent.get(p.s());
       if (dup != null) {
         ids.add(dup);
         continue;
       }
-      if (p.s() <= last) {
-        ids.add(-1L);
+      if (p.s() <= pub.lastSeq) {
+        ids.add(SendReply.DUPLICATE);
         continue;
       }
-      Log log = log(p.t());
+      Log log = topics.computeIfAbsent(p.t(), this::newTopic);
+      if (isMap(p.t()) && overLimit(log, p)) {
+        record(pub, p.s(), SendReply.REFUSED);
+        ids.add(SendReply.REFUSED);
+        continue;
+      }
       long id = Math.max(log.high + 1, Ids.id(epoch, 1));
       Msg m = new Msg(p.t(), id, ts, p.k(), p.v(), send.instance(), p.s());
       append(p.t(), log, m);
-      last = p.s();
       ids.add(id);
     }
-    lastSeq.put(send.instance(), last);
     flush();
     return new SendReply(ids, ts);
   }
@@ -327,9 +381,6 @@ final class Broker implements BrokerApi {
       Log log = log(m.t());
       if (m.id() > log.high) {
         append(m.t(), log, m);
-        if (m.p() != null) {
-          lastSeq.merge(m.p(), m.s(), Math::max);
-        }
         added++;
       }
     }
@@ -375,14 +426,27 @@ final class Broker implements BrokerApi {
     List<Msg> chunk = new ArrayList<>();
     long chunkBytes = 0;
     Map<String, Long> floors = floors();
+    // purged in the last chunk only: it raises the instance's high, past which it takes nothing more
+    Map<String, Long> purged = purged();
+    // an instance below a map's purged markers may hold a key whose removal it never got: it gets
+    // the map whole, and drops what it holds that is not sent again
+    Map<String, Long> resync = new HashMap<>();
+    long catchUp = ++catchUps;
+    topics.forEach((t, log) -> {
+      long from = inst.highs.getOrDefault(t, 0L);
+      if (from > 0 && from < log.purged) {
+        resync.put(t, catchUp);
+      }
+    });
+    Map<String, Long> resyncs = resync.isEmpty() ? null : Map.copyOf(resync);
     for (Map.Entry<String, Log> e : topics.entrySet()) {
       Log log = e.getValue();
-      long from = inst.highs.getOrDefault(e.getKey(), 0L);
+      long from = resync.containsKey(e.getKey()) ? 0L : inst.highs.getOrDefault(e.getKey(), 0L);
       for (Map.Entry<Long, Msg> m : log.entries.tailMap(from, false).entrySet()) {
         chunk.add(m.getValue());
         chunkBytes += log.sizes.get(m.getKey()) + MSG_OVERHEAD + e.getKey().length();
         if (chunkBytes >= maxChunkBytes) {
-          push(inst, new Batch(epoch, self, chunk, floors, null));
+          push(inst, new Batch(epoch, self, chunk, floors, null, null, resyncs, null));
           chunk = new ArrayList<>();
           chunkBytes = 0;
           floors = Map.of();
@@ -394,18 +458,21 @@ final class Broker implements BrokerApi {
       members.add(id);
     }
     membersChanged = true;
-    push(inst, new Batch(epoch, self, chunk, floors, List.copyOf(members)));
+    push(inst, new Batch(epoch, self, chunk, floors, List.copyOf(members), purged, resyncs, null));
     flush();
   }
 
   private void flush() {
-    if (out.isEmpty() && floorsOut.isEmpty() && !membersChanged) {
+    if (out.isEmpty() && floorsOut.isEmpty() && purgedOut.isEmpty() && droppedOut.isEmpty() && !membersChanged) {
       return;
     }
     Batch b = new Batch(epoch, self, List.copyOf(out), Map.copyOf(floorsOut),
-        membersChanged ? List.copyOf(members) : null);
+        membersChanged ? List.copyOf(members) : null, purgedOut.isEmpty() ? null : Map.copyOf(purgedOut), null,
+        droppedOut.isEmpty() ? null : Map.copyOf(droppedOut));
     out.clear();
     floorsOut.clear();
+    purgedOut.clear();
+    droppedOut.clear();
     membersChanged = false;
     for (Inst inst : instances.values()) {
       if (inst.live) {
@@ -424,24 +491,31 @@ final class Broker implements BrokerApi {
 
   private void append(String topic, Log log, Msg m) {
     TopicConfig c = config(topic);
+    boolean map = isMap(topic);
     if (c.compacted() && m.k() != null) {
       Long old = log.byKey.put(m.k(), m.id());
       if (old != null) {
         log.entries.remove(old);
+        log.tombstones.remove(old);
         Integer size = log.sizes.remove(old);
         log.bytes -= size == null ? 0 : size;
       }
     }
-    int size = size(m.v());
+    int size = size(m.k(), m.v());
+    if (map && isTombstone(m)) {
+      log.tombstones.add(m.id());
+    }
     log.entries.put(m.id(), m);
     log.sizes.put(m.id(), size);
     log.bytes += size;
     log.high = Math.max(log.high, m.id());
     if (m.p() != null) {
-      dedupe.computeIfAbsent(m.p(), k -> newDedupe()).put(m.s(), m.id());
+      remember(publishers.computeIfAbsent(m.p(), p -> new Publisher()), m);
     }
     out.add(m);
-    while (log.entries.size() > c.maxCount() || (log.bytes > c.maxBytes() && log.entries.size() > 1)) {
+    // a map is never cut by size (a write over its limit is refused instead): every replica holds
+    // every entry, and a process that starts later gets them all
+    while (log.entries.size() > c.maxCount() || (!map && log.bytes > c.maxBytes() && log.entries.size() > 1)) {
       evictFirst(topic, log);
     }
   }
@@ -449,6 +523,7 @@ final class Broker implements BrokerApi {
   private void evictFirst(String topic, Log log) {
     Map.Entry<Long, Msg> first = log.entries.pollFirstEntry();
     log.bytes -= log.sizes.remove(first.getKey());
+    log.tombstones.remove(first.getKey());
     Msg m = first.getValue();
     if (m.k() != null && first.getKey().equals(log.byKey.get(m.k()))) {
       log.byKey.remove(m.k());
@@ -457,13 +532,20 @@ final class Broker implements BrokerApi {
     floorsOut.put(topic, log.floor);
   }
 
-  private void sweep() {
+  /** Every second: retention by age, and what the broker remembers of idle publishers. */
+  void sweep() {
     synchronized (this) {
       if (closed || recovering) {
         return;
       }
       long now = clock.getAsLong();
+      // a hello sent again after its instance left leaves one without a feed: it is not coming back
+      instances.values().removeIf(i -> i.feed == null && now - i.since > PUBLISHER_FORGET_MS);
+      forgetIdlePublishers(now);
       topics.forEach((t, log) -> {
+        if (isMap(t)) {
+          purgeTombstones(t, log, now);
+        }
         long maxAge = config(t).maxAgeMs();
         if (maxAge > 0) {
           while (!log.entries.isEmpty() && log.entries.firstEntry().getValue().ts() < now - maxAge) {
@@ -471,12 +553,87 @@ final class Broker implements BrokerApi {
           }
         }
       });
+      dropEmptyTopics();
       flush();
     }
   }
 
+  /**
+   * Drops a map's removal markers older than the retention, oldest id first, and tells every replica
+   * up to which id: each drops the same ones, those it holds up to there.
+   */
+  private void purgeTombstones(String topic, Log log, long now) {
+    while (!log.tombstones.isEmpty()) {
+      long id = log.tombstones.first();
+      Msg m = log.entries.get(id);
+      if (m.ts() > now - tombstoneRetentionMs) {
+        return;
+      }
+      log.tombstones.pollFirst();
+      log.entries.remove(id);
+      log.bytes -= log.sizes.remove(id);
+      if (Long.valueOf(id).equals(log.byKey.get(m.k()))) {
+        log.byKey.remove(m.k());
+      }
+      log.purged = id;
+      purgedOut.put(topic, id);
+    }
+  }
+
+  /**
+   * Whether a write to a map would take it over its limit. A removal of a key that holds a value is
+   * never refused: its marker is not larger but for a few bytes, and it goes after the retention.
+   */
+  private boolean overLimit(Log log, Pub p) {
+    Long old = p.k() == null ? null : log.byKey.get(p.k());
+    boolean removal = p.v() == null || p.v().isNull();
+    if (removal && old != null && !log.tombstones.contains(old)) {
+      return false;
+    }
+    long freed = old == null ? 0 : log.sizes.get(old);
+    return log.bytes - freed + size(p.k(), p.v()) > mapConfig.maxBytes();
+  }
+
+  private static boolean isMap(String topic) {
+    return topic.startsWith(DefaultClusterBus.MAP_PREFIX);
+  }
+
+  private static boolean isTombstone(Msg m) {
+    return m.k() != null && (m.v() == null || m.v().isNull());
+  }
+
+  /**
+   * Drops the topics that retention emptied (maps excepted), so that neither the broker nor the hello
+   * replies grow with every topic ever used. Each replica drops its copy unless it has subscribers.
+   */
+  private void dropEmptyTopics() {
+    for (Iterator<Map.Entry<String, Log>> it = topics.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Log> e = it.next();
+      if (e.getValue().entries.isEmpty() && !isMap(e.getKey())) {
+        it.remove();
+        droppedHigh = Math.max(droppedHigh, e.getValue().high);
+        droppedOut.put(e.getKey(), e.getValue().high);
+      }
+    }
+  }
+
+  /**
+   * A topic a publish creates: if topics were dropped, it may be one of them, so it starts above them
+   * all (its ids keep increasing) with its floor there (a subscriber resuming from an id of before is
+   * told of the gap).
+   */
+  private Log newTopic(String topic) {
+    Log log = new Log();
+    if (droppedHigh > 0) {
+      log.high = droppedHigh;
+      log.floor = droppedHigh;
+      floorsOut.put(topic, droppedHigh);
+    }
+    return log;
+  }
+
   private TopicConfig config(String topic) {
-    if (topic.startsWith(DefaultClusterBus.MAP_PREFIX)) {
+    if (isMap(topic)) {
       return mapConfig;
     }
     return declared.getOrDefault(topic, defaults);
@@ -492,6 +649,16 @@ final class Broker implements BrokerApi {
     return m;
   }
 
+  private Map<String, Long> purged() {
+    Map<String, Long> m = new HashMap<>();
+    topics.forEach((t, log) -> {
+      if (log.purged > 0) {
+        m.put(t, log.purged);
+      }
+    });
+    return m.isEmpty() ? null : m;
+  }
+
   private Map<String, Long> floors() {
     Map<String, Long> m = new HashMap<>();
     topics.forEach((t, log) -> {
@@ -502,24 +669,98 @@ final class Broker implements BrokerApi {
     return m;
   }
 
-  private int size(JsonNode v) {
+  /** The bytes a message counts for retention: its key's (UTF-8) and its value's (JSON). */
+  private int size(String k, JsonNode v) {
+    int key = k == null ? 0 : k.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     if (v == null || v.isNull()) {
-      return 4;
+      return key + 4;
     }
     try {
-      return sizer.writeValueAsBytes(v).length;
+      return key + sizer.writeValueAsBytes(v).length;
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("an unwritable value", e);
     }
   }
 
-  private static Map<Long, Long> newDedupe() {
-    return new LinkedHashMap<>() {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
-        return size() > DEDUPE_PER_PUBLISHER;
+  private void remember(Publisher pub, Msg m) {
+    record(pub, m.s(), m.id());
+  }
+
+  /** The answer to a publisher's sequence: an id, or {@link SendReply#REFUSED}. */
+  private void record(Publisher pub, long seq, long answer) {
+    pub.recent.put(seq, answer);
+    if (pub.recent.size() > DEDUPE_PER_PUBLISHER) {
+      pub.recent.pollFirstEntry(); // the oldest sequence: a re-send is of the newest
+    }
+    pub.lastSeq = Math.max(pub.lastSeq, seq);
+    pub.lastActive = Math.max(pub.lastActive, clock.getAsLong());
+  }
+
+  /**
+   * The state of a send's publisher. One that is not known here and may have published before (it
+   * was forgotten, or its first sequence is not 1) has its state rebuilt from what the log retains,
+   * so a publish it sends again is still recognised as long as it is retained.
+   */
+  private Publisher publisher(Send send) {
+    Publisher pub = publishers.get(send.instance());
+    if (pub != null) {
+      return pub;
+    }
+    pub = new Publisher();
+    boolean fresh = !forgotten.remove(send.instance())
+        && (send.pubs().isEmpty() || send.pubs().get(0).s() == 1);
+    if (!fresh) {
+      for (Log log : topics.values()) {
+        for (Msg m : log.entries.values()) {
+          if (send.instance().equals(m.p())) {
+            remember(pub, m);
+          }
+        }
       }
-    };
+    }
+    publishers.put(send.instance(), pub);
+    return pub;
+  }
+
+  /** Forgets the publishers that have no feed here and published nothing for a long while. */
+  private void forgetIdlePublishers(long now) {
+    for (Iterator<Map.Entry<String, Publisher>> it = publishers.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Publisher> e = it.next();
+      Inst inst = instances.get(e.getKey());
+      boolean fed = inst != null && inst.feed != null;
+      if (!fed && now - e.getValue().lastActive > PUBLISHER_FORGET_MS) {
+        it.remove();
+        forgotten.add(e.getKey());
+      }
+    }
+  }
+
+  private Inst newInst() {
+    Inst inst = new Inst();
+    inst.since = clock.getAsLong();
+    return inst;
+  }
+
+  /** For tests: how many instances are known. */
+  synchronized int instanceCount() {
+    return instances.size();
+  }
+
+  /** For tests: the topics held. */
+  synchronized Set<String> topicNames() {
+    return Set.copyOf(topics.keySet());
+  }
+
+  /** For tests: the bytes a topic counts, and how many messages it holds. */
+  synchronized long[] topicState(String topic) {
+    Log log = topics.get(topic);
+    return log == null ? null : new long[] {log.bytes, log.entries.size()};
+  }
+
+  /** For tests: how many publishers are remembered, and how many ids of {@code instance}'s. */
+  synchronized int[] publisherState(String instance) {
+    Publisher pub = publishers.get(instance);
+    return new int[] {publishers.size(), pub == null ? -1 : pub.recent.size()};
   }
 
   // ---- validation of what came from the wire ----

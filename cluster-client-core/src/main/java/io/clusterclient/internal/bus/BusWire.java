@@ -41,9 +41,17 @@ public final class BusWire {
    * @param msgs new messages, in id order within each topic
    * @param floors per topic, the highest id dropped by retention, where it changed
    * @param members the instances in sync with the broker, where it changed (else null)
+   * @param purged per map topic, where it changed: every removal marker (tombstone) up to this id was
+   *     purged, and each replica drops its own (null: none)
+   * @param resync in the batches of a catch-up only, the map topics it sends whole (the instance stood
+   *     below what was purged), each with the catch-up's number, the same in all its batches: once the
+   *     last batch (with members) came, the instance drops what it held that the catch-up did not send
+   * @param dropped topics the broker dropped, emptied by retention, with their highest id (null: none);
+   *     a topic used again starts above the highest id of every dropped topic, with its floor there
    */
   public record Batch(
-      long epoch, String broker, List<Msg> msgs, Map<String, Long> floors, List<String> members) {}
+      long epoch, String broker, List<Msg> msgs, Map<String, Long> floors, List<String> members,
+      Map<String, Long> purged, Map<String, Long> resync, Map<String, Long> dropped) {}
 
   /**
    * Retention of a topic, as the broker applies it.
@@ -105,8 +113,14 @@ public final class BusWire {
   /**
    * The ids of a {@link Send}.
    *
-   * @param ids one per publish; -1: a duplicate whose id retention dropped already
+   * @param ids one per publish; {@link #DUPLICATE}: a duplicate whose id retention dropped already;
+   *     {@link #REFUSED}: a write to a map refused because the map would exceed its limit
    * @param ts the leader's wall clock when it accepted them
    */
-  public record SendReply(List<Long> ids, long ts) {}
+  public record SendReply(List<Long> ids, long ts) {
+    /** A publish sent again whose id is no longer known. */
+    public static final long DUPLICATE = -1;
+    /** A write to a map that would take it over its limit: nothing was stored. */
+    public static final long REFUSED = -2;
+  }
 }

@@ -18,6 +18,7 @@ import io.clusterclient.bus.BusException;
 import io.clusterclient.bus.ClusterBus;
 import io.clusterclient.bus.DistributedMap;
 import io.clusterclient.bus.From;
+import io.clusterclient.bus.MapFullException;
 import io.clusterclient.bus.Message;
 import io.clusterclient.bus.MessageListener;
 import io.clusterclient.bus.Subscription;
@@ -75,6 +76,7 @@ public final class DefaultClusterBus implements ClusterBus {
   static final String MAP_PREFIX = "__map.";
   private static final Logger LOG = LoggerFactory.getLogger(DefaultClusterBus.class);
   private static final int MAX_BATCH = 1024;
+  private static final int DROPPED_REMEMBERED = 10_000;
   private static final long RETRY_MILLIS = 50;
   /** Room for a message's fields besides its value, topic and key (ids, time, publisher). */
   private static final int MSG_OVERHEAD = 160;
@@ -91,12 +93,13 @@ public final class DefaultClusterBus implements ClusterBus {
    * @param recoveryTimeout a new broker's recovery window
    * @param maxBuffered outbox bound
    * @param subscriberMaxLag lag bound
-   * @param mapMaxBytes retention of a map
+   * @param mapMaxBytes the most bytes of keys and values a map holds
+   * @param mapTombstoneRetention how long a map keeps the marker of a removed key
    */
   public record Config(
       String name, ClusterOptions options, ClusterRuntime runtime, ObjectMapper mapper,
       TopicOptions defaults, Map<String, TopicOptions> topics, Duration recoveryTimeout,
-      int maxBuffered, int subscriberMaxLag, long mapMaxBytes) {}
+      int maxBuffered, int subscriberMaxLag, long mapMaxBytes, Duration mapTombstoneRetention) {}
 
   private final Config config;
   private final String name;
@@ -129,6 +132,15 @@ public final class DefaultClusterBus implements ClusterBus {
   private final LinkedHashMap<Long, Msg> ackedUnseen = new LinkedHashMap<>();
   private final Map<String, DefaultDistributedMap<?, ?>> maps = new HashMap<>();
   private final List<SeenWaiter> seenWaiters = new ArrayList<>();
+  /** The highest id of the topics the broker dropped. */
+  private long droppedHigh;
+  /** The highs of the topics dropped here lately: one used again starts there. */
+  private final Map<String, Long> recentlyDropped = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+      return size() > DROPPED_REMEMBERED;
+    }
+  };
   private boolean closed;
 
   /** One topic of the replica. */
@@ -138,12 +150,24 @@ public final class DefaultClusterBus implements ClusterBus {
     final ConcurrentSkipListMap<Long, Msg> log = new ConcurrentSkipListMap<>();
     final Map<String, Long> byKey = new HashMap<>();
     final List<Sub<?>> subs = new CopyOnWriteArrayList<>();
+    final boolean map;
+    /** Of a map: the ids of the removal markers held, dropped as the broker says it purged them. */
+    final java.util.TreeSet<Long> tombstones = new java.util.TreeSet<>();
     volatile long high;
     volatile long floor;
+    long purged;
+    /** Dropped by the broker but kept here, in use: the next floor it gets is the topic used again. */
+    boolean keptAfterDrop;
+    /** While a catch-up sends this map whole: the ids it sent again, up to {@link #resyncUpTo}. */
+    java.util.Set<Long> resyncMarks;
+    long resyncUpTo;
+    long resyncEpoch;
+    long resyncCatchUp;
 
     Replica(String topic, boolean compacted) {
       this.topic = topic;
       this.compacted = compacted;
+      this.map = topic.startsWith(MAP_PREFIX);
     }
   }
 
@@ -192,7 +216,8 @@ public final class DefaultClusterBus implements ClusterBus {
         .idempotent("send")
         .idempotent("position")
         .create(() -> new Broker(name, instanceId, seed(), config.recoveryTimeout(), defaults,
-            declaredCopy, mapConfig, frame, mapper, timer, System::currentTimeMillis));
+            declaredCopy, mapConfig, config.mapTombstoneRetention(), frame, mapper, timer,
+            System::currentTimeMillis));
   }
 
   /**
@@ -330,10 +355,12 @@ public final class DefaultClusterBus implements ClusterBus {
           long id = reply.ids().get(i);
           CompletableFuture<Long> f = batch.get(i).future;
           if (id > 0) {
-            if (topic(p.t()).high < id) {
+            if (!holds(p.t(), id)) {
               ackedUnseen.put(p.s(), new Msg(p.t(), id, reply.ts(), p.k(), p.v(), instanceId, p.s()));
             }
             completions.add(() -> f.complete(id));
+          } else if (id == SendReply.REFUSED) {
+            completions.add(() -> f.completeExceptionally(mapFull(p.t())));
           } else {
             completions.add(() -> f.completeExceptionally(new BusException(
                 "the publish was accepted earlier, but its id is no longer retained")));
@@ -377,6 +404,14 @@ public final class DefaultClusterBus implements ClusterBus {
     }
   }
 
+  private MapFullException mapFull(String topic) {
+    return new MapFullException("the leader refused a write to map '" + topic.substring(MAP_PREFIX.length())
+        + "': it would take the map over its limit of mapMaxBytes (the leader's setting; " + config.mapMaxBytes()
+        + " bytes in this process) of keys and values, removed keys' markers counted until they are purged"
+        + " (mapTombstoneRetention, " + config.mapTombstoneRetention() + "). Remove entries, or raise"
+        + " ClusterBus.Builder.mapMaxBytes in every process");
+  }
+
   private static boolean isFinal(Throwable cause) {
     return cause instanceof MessageTooLargeException || cause instanceof ClusterCodecException
         || cause instanceof RemoteInvocationException;
@@ -384,7 +419,8 @@ public final class DefaultClusterBus implements ClusterBus {
 
   // ---- the feed ----
 
-  private void onBatch(Batch b) {
+  /** A batch of the feed (package-private for tests). */
+  void onBatch(Batch b) {
     List<Replica> touched = new ArrayList<>();
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
@@ -396,19 +432,65 @@ public final class DefaultClusterBus implements ClusterBus {
       if (b.members() != null) {
         members = b.members();
       }
+      if (b.floors() != null) {
+        // before the messages: a subscriber must see the floor before it sees a message above it
+        b.floors().forEach((t, f) -> {
+          Replica rt = topic(t);
+          if (f > rt.floor) {
+            if (rt.keptAfterDrop && rt.log.isEmpty()) {
+              // the topic used again after it was dropped here at its floor: no id in between is its
+              rt.high = Math.max(rt.high, f);
+              return;
+            }
+            rt.floor = f;
+            var head = rt.log.headMap(f, true);
+            for (Msg m : head.values()) {
+              if (m.k() != null && m.id() == rt.byKey.getOrDefault(m.k(), -1L)) {
+                rt.byKey.remove(m.k());
+              }
+            }
+            head.clear();
+            rt.tombstones.headSet(f, true).clear();
+            rt.high = Math.max(rt.high, f);
+            if (!touched.contains(rt)) {
+              touched.add(rt);
+            }
+          }
+        });
+      }
+      if (b.resync() != null) {
+        b.resync().forEach((t, n) -> {
+          Replica rt = topic(t);
+          if (rt.resyncMarks == null || rt.resyncEpoch != b.epoch() || rt.resyncCatchUp != n) {
+            // the first batch of this catch-up (one cut short before it is forgotten)
+            rt.resyncMarks = new java.util.HashSet<>();
+            rt.resyncUpTo = rt.high;
+            rt.resyncEpoch = b.epoch();
+            rt.resyncCatchUp = n;
+          }
+        });
+      }
       for (Msg m : b.msgs()) {
         Replica rt = topic(m.t());
         if (m.id() <= rt.high) {
+          if (rt.resyncMarks != null && m.id() <= rt.resyncUpTo) {
+            rt.resyncMarks.add(m.id());
+          }
           continue; // seen already (a catch-up overlapping what came live)
         }
         if (rt.compacted && m.k() != null) {
           Long old = rt.byKey.put(m.k(), m.id());
           if (old != null) {
             rt.log.remove(old);
+            rt.tombstones.remove(old);
           }
+        }
+        if (rt.map && m.k() != null && (m.v() == null || m.v().isNull())) {
+          rt.tombstones.add(m.id());
         }
         rt.log.put(m.id(), m);
         rt.high = m.id();
+        rt.keptAfterDrop = false;
         if (instanceId.equals(m.p())) {
           ackedUnseen.remove(m.s());
         }
@@ -423,25 +505,19 @@ public final class DefaultClusterBus implements ClusterBus {
           touched.add(rt);
         }
       }
-      if (b.floors() != null) {
-        b.floors().forEach((t, f) -> {
-          Replica rt = topic(t);
-          if (f > rt.floor) {
-            rt.floor = f;
-            var head = rt.log.headMap(f, true);
-            for (Msg m : head.values()) {
-              if (m.k() != null && m.id() == rt.byKey.getOrDefault(m.k(), -1L)) {
-                rt.byKey.remove(m.k());
-              }
-            }
-            head.clear();
-            rt.high = Math.max(rt.high, f);
-          }
-        });
+      if (b.purged() != null) {
+        b.purged().forEach(this::purge);
       }
+      if (b.resync() != null && b.members() != null) {
+        b.resync().keySet().forEach(t -> endResync(topic(t)));
+      }
+      if (b.dropped() != null) {
+        b.dropped().forEach(this::dropped);
+      }
+      pruneAckedUnseen();
       for (Iterator<SeenWaiter> it = seenWaiters.iterator(); it.hasNext(); ) {
         SeenWaiter w = it.next();
-        if (topic(w.topic).high >= w.id) {
+        if (holds(w.topic, w.id)) {
           it.remove();
           after.add(() -> w.future.complete(w.id));
         }
@@ -454,22 +530,124 @@ public final class DefaultClusterBus implements ClusterBus {
     }
   }
 
+  /** Under the monitor: drops the removal markers of a map up to {@code upTo}, as the broker did. */
+  private void purge(String t, long upTo) {
+    Replica rt = topic(t);
+    if (upTo <= rt.purged) {
+      return;
+    }
+    rt.purged = upTo;
+    rt.high = Math.max(rt.high, upTo); // the newest may have been a marker: the catch-up does not send it
+    for (Iterator<Long> it = rt.tombstones.headSet(upTo, true).iterator(); it.hasNext(); ) {
+      Msg m = rt.log.remove(it.next());
+      it.remove();
+      if (m != null && Long.valueOf(m.id()).equals(rt.byKey.get(m.k()))) {
+        rt.byKey.remove(m.k());
+      }
+    }
+  }
+
+  /**
+   * Under the monitor: the catch-up that sent a map whole is over; what this replica holds up to where
+   * it stood and the catch-up did not send again is gone from the broker (a removal whose marker was
+   * purged while this process was out of touch): it goes here too.
+   */
+  private void endResync(Replica rt) {
+    if (rt.resyncMarks == null) {
+      return;
+    }
+    int dropped = 0;
+    for (Msg m : new ArrayList<>(rt.log.headMap(rt.resyncUpTo, true).values())) {
+      if (rt.resyncMarks.contains(m.id())) {
+        continue;
+      }
+      rt.log.remove(m.id());
+      rt.tombstones.remove(m.id());
+      dropped++;
+      if (m.k() != null && Long.valueOf(m.id()).equals(rt.byKey.get(m.k()))) {
+        rt.byKey.remove(m.k());
+        DefaultDistributedMap<?, ?> map = maps.get(rt.topic);
+        if (map != null) {
+          map.forget(m.k());
+        }
+      }
+    }
+    rt.resyncMarks = null;
+    if (dropped > 0) {
+      LOG.info("bus {}: {} entries of {} were removed while this process was out of touch", name, dropped,
+          rt.topic);
+    }
+  }
+
+  /**
+   * Under the monitor: forgets the acknowledged publishes that the replica has passed without getting
+   * them (retention dropped them first, or a new leader could no longer take them): no merge needs them.
+   */
+  private void pruneAckedUnseen() {
+    ackedUnseen.values().removeIf(m -> holds(m.t(), m.id()));
+  }
+
+  /**
+   * Under the monitor: the broker dropped a topic that retention emptied. This replica drops it too,
+   * unless something here uses it (subscribers, a map, a publish waiting to be seen): then it keeps it,
+   * empty, and takes the topic's next use as following on from where it stood.
+   */
+  private void dropped(String t, long high) {
+    droppedHigh = Math.max(droppedHigh, high);
+    Replica rt = topics.get(t);
+    if (rt == null) {
+      return;
+    }
+    boolean used = !rt.subs.isEmpty() || maps.containsKey(t) || !rt.log.isEmpty()
+        || seenWaiters.stream().anyMatch(w -> w.topic.equals(t));
+    if (used) {
+      rt.keptAfterDrop = true;
+    } else {
+      topics.remove(t);
+      recentlyDropped.put(t, high);
+    }
+  }
+
+  /**
+   * Under the monitor: whether this replica holds topic {@code t} up to {@code id}, without creating
+   * it: a topic it does not have was dropped, as every id up to {@code droppedHigh}.
+   */
+  private boolean holds(String t, long id) {
+    Replica rt = topics.get(t);
+    return rt == null ? id <= droppedHigh : rt.high >= id;
+  }
+
+  /** Under the monitor: the topic's replica, created if need be. */
   Replica topic(String t) {
-    return topics.computeIfAbsent(t, k -> new Replica(k, k.startsWith(MAP_PREFIX)
-        || declared.getOrDefault(k, wire(config.defaults())).compacted()));
+    return topics.computeIfAbsent(t, k -> {
+      Replica rt = new Replica(k, k.startsWith(MAP_PREFIX)
+          || declared.getOrDefault(k, wire(config.defaults())).compacted());
+      Long dropped = recentlyDropped.remove(k);
+      if (dropped != null) {
+        // dropped here at its floor: a subscriber resuming from before hears of the gap at once
+        rt.floor = dropped;
+        rt.high = dropped;
+        rt.keptAfterDrop = true;
+      }
+      return rt;
+    });
   }
 
   /** Called by the factory in this process when it becomes the leader: the broker's start. */
   synchronized Seed seed() {
     Map<String, List<Msg>> msgs = new HashMap<>();
     Map<String, Long> floors = new HashMap<>();
+    Map<String, Long> purged = new HashMap<>();
     topics.forEach((t, rt) -> {
       msgs.put(t, new ArrayList<>(rt.log.values()));
       if (rt.floor > 0) {
         floors.put(t, rt.floor);
       }
+      if (rt.purged > 0) {
+        purged.put(t, rt.purged);
+      }
     });
-    return new Seed(msgs, floors, knownEpoch, knownBroker, members);
+    return new Seed(msgs, floors, purged, droppedHigh, knownEpoch, knownBroker, members);
   }
 
   // ---- sync with each leader ----
@@ -538,7 +716,8 @@ public final class DefaultClusterBus implements ClusterBus {
       List<Msg> lacking = new ArrayList<>();
       topics.forEach((t, rt) -> lacking.addAll(rt.log.tailMap(r.highs().getOrDefault(t, 0L), false).values()));
       for (Msg m : ackedUnseen.values()) {
-        if (m.id() > r.highs().getOrDefault(m.t(), 0L) && !topic(m.t()).log.containsKey(m.id())) {
+        Replica rt = topics.get(m.t());
+        if (m.id() > r.highs().getOrDefault(m.t(), 0L) && (rt == null || !rt.log.containsKey(m.id()))) {
           lacking.add(m);
         }
       }
@@ -597,8 +776,7 @@ public final class DefaultClusterBus implements ClusterBus {
       return;
     }
     for (Map.Entry<String, Long> e : target.entrySet()) {
-      Replica rt = topic(e.getKey());
-      if (rt.high < e.getValue() && rt.floor < e.getValue()) {
+      if (!holds(e.getKey(), e.getValue())) {
         return;
       }
     }
@@ -666,7 +844,7 @@ public final class DefaultClusterBus implements ClusterBus {
         return CompletableFuture.failedFuture(new ClusterClosedException("the bus " + name + " is closed"));
       }
     }
-    Sub<T> s = new Sub<>(this, topic(topic), type, from, listener);
+    Sub<T> s = new Sub<>(this, topic, type, from, listener);
     confirmed(topic).whenComplete((ok, e) -> {
       if (e != null) {
         f.completeExceptionally(e);
@@ -677,7 +855,7 @@ public final class DefaultClusterBus implements ClusterBus {
           f.completeExceptionally(new ClusterClosedException("the bus " + name + " is closed"));
           return;
         }
-        s.start();
+        s.start(topic(topic));
       }
       f.complete(s);
       s.signal();
@@ -696,7 +874,8 @@ public final class DefaultClusterBus implements ClusterBus {
       }
       try {
         List<Message<T>> out = new ArrayList<>();
-        for (Msg m : topic(topic).log.descendingMap().values()) {
+        Replica rt = topics.get(topic); // a read creates no topic
+        for (Msg m : rt == null ? List.<Msg>of() : rt.log.descendingMap().values()) {
           if (out.size() >= count) {
             break;
           }
@@ -752,7 +931,7 @@ public final class DefaultClusterBus implements ClusterBus {
   CompletableFuture<Long> seen(String topic, long id) {
     CompletableFuture<Long> f = new CompletableFuture<>();
     synchronized (this) {
-      if (topic(topic).high < id) {
+      if (!holds(topic, id)) {
         seenWaiters.add(new SeenWaiter(topic, id, f));
         return f;
       }
@@ -797,7 +976,12 @@ public final class DefaultClusterBus implements ClusterBus {
     }
   }
 
-  synchronized boolean isClosed() {
+  /** For tests: the topics of the replica. */
+  java.util.Set<String> topics() {
+    return java.util.Set.copyOf(topics.keySet());
+  }
+
+    synchronized boolean isClosed() {
     return closed;
   }
 

@@ -64,6 +64,15 @@ final class DefaultDistributedMap<K, V> implements DistributedMap<K, V> {
     }
   }
 
+  /** Under the bus's monitor: the key (as JSON) is no longer in the map. */
+  void forget(String k) {
+    try {
+      local.remove(mapper.readValue(k, keyType));
+    } catch (JsonProcessingException | RuntimeException e) {
+      LOG.warn("map {}: cannot read a key to forget: {}", topic, e.getMessage());
+    }
+  }
+
   @Override
   public V get(K key) {
     return local.get(key);

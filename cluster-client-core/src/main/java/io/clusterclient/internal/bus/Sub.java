@@ -25,7 +25,8 @@ final class Sub<T> implements Subscription {
   private static final Logger LOG = LoggerFactory.getLogger(Sub.class);
 
   private final DefaultClusterBus bus;
-  private final Replica rt;
+  private final String topic;
+  private volatile Replica rt; // set by start(): the topic's replica then (an unused one may be dropped before)
   private final Class<T> type;
   private final From from;
   private final MessageListener<? super T> listener;
@@ -40,16 +41,17 @@ final class Sub<T> implements Subscription {
   private volatile String dropReason;
   private boolean dropTold; // drain only
 
-  Sub(DefaultClusterBus bus, Replica rt, Class<T> type, From from, MessageListener<? super T> listener) {
+  Sub(DefaultClusterBus bus, String topic, Class<T> type, From from, MessageListener<? super T> listener) {
     this.bus = bus;
-    this.rt = rt;
+    this.topic = topic;
     this.type = type;
     this.from = from;
     this.listener = listener;
   }
 
-  /** Under the bus's monitor, once it is caught up: fixes where delivery starts. */
-  void start() {
+  /** Under the bus's monitor, once it is caught up: fixes where delivery starts in the topic's replica. */
+  void start(Replica replica) {
+    this.rt = replica;
     switch (from.kind()) {
       case AFTER_ID:
         cursor = from.value();
@@ -172,7 +174,7 @@ final class Sub<T> implements Subscription {
 
   @Override
   public String topic() {
-    return rt.topic;
+    return topic;
   }
 
   @Override
@@ -188,12 +190,15 @@ final class Sub<T> implements Subscription {
   @Override
   public void close() {
     closed = true;
-    rt.subs.remove(this);
+    Replica r = rt;
+    if (r != null) {
+      r.subs.remove(this);
+    }
     whenClosed.complete(lastId);
   }
 
   @Override
   public String toString() {
-    return "Subscription{" + rt.topic + ", " + from + ", lastId=" + lastId + "}";
+    return "Subscription{" + topic + ", " + from + ", lastId=" + lastId + "}";
   }
 }
