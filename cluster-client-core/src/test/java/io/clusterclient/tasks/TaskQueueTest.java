@@ -204,7 +204,9 @@ class TaskQueueTest {
     for (int i = 0; i < 6; i++) {
       results.add(submitter.submit(new Job(i, "t")));
     }
-    Deadline.await("two running", WAIT, () -> runs.size() == 2);
+    // Tasks 0 and 1 block; the others may come first and finish (the leader serves the submits
+    // concurrently, so the broker may get them in any order), so wait for those two, not a count.
+    Deadline.await("tasks 0 and 1 running", WAIT, () -> runs.containsKey(0) && runs.containsKey(1));
     leader.close(); // the broker goes with it; the waiting tasks come back with the re-submits
     Deadline.await("a new leader", WAIT, () -> submitter.handle().isLeader() || worker.handle().isLeader());
     release.countDown();
