@@ -23,6 +23,7 @@ import io.clusterclient.bus.Message;
 import io.clusterclient.bus.MessageListener;
 import io.clusterclient.bus.Subscription;
 import io.clusterclient.bus.TopicOptions;
+import io.clusterclient.internal.Threads;
 import io.clusterclient.internal.bus.BusWire.Batch;
 import io.clusterclient.internal.bus.BusWire.FeedKey;
 import io.clusterclient.internal.bus.BusWire.Hello;
@@ -184,12 +185,7 @@ public final class DefaultClusterBus implements ClusterBus {
     this.maxMessageBytes = frame - Math.min(64 << 10, frame / 2);
     this.maxChunkBytes = Math.max(1024, frame / 2);
     AtomicInteger threads = new AtomicInteger();
-    this.timer = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "cluster-bus-" + name + "-timer");
-      t.setDaemon(true);
-      return t;
-    });
-    this.timer.setRemoveOnCancelPolicy(true);
+    this.timer = Threads.daemonTimer("cluster-bus-" + name + "-timer");
     if (config.options().callbackExecutor().isPresent()) {
       this.ownCallbacks = null;
       this.callbacks = config.options().callbackExecutor().get();
