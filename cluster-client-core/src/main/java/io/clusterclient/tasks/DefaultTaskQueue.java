@@ -488,6 +488,7 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
 
   private void onTask(Push push) {
     boolean take;
+    long seq;
     synchronized (lock) {
       if (running.containsKey(push.task())) {
         return; // it runs here already: the broker knows (it never sends it here again)
@@ -496,6 +497,7 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
       if (take) {
         running.put(push.task(), push.delivery());
       }
+      seq = helloSeq;
     }
     if (take) {
       try {
@@ -504,34 +506,39 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
       } catch (RejectedExecutionException e) {
         synchronized (lock) {
           running.remove(push.task());
+          seq = helloSeq;
         }
       }
     }
-    reportDone(new Done(memberId, push.task(), push.delivery(), null, null, true))
+    reportDone(new Done(memberId, push.task(), push.delivery(), null, null, true, seq))
         .whenComplete((v, e) -> sendHello()); // the broker gives it nothing more until it hears how it stands
   }
 
   private void run(Push push) {
-    Done done;
+    JsonNode value = null;
+    Map<String, Object> error = null;
     try {
       T task = mapper.treeToValue(push.value(), taskType);
       Context context =
           new Context(name, push.task(), push.delivery(), Instant.now().plusMillis(push.deadlineMillis()));
       R result = handler().handle(task, context);
-      done = new Done(memberId, push.task(), push.delivery(), mapper.valueToTree(result), null, false);
+      value = mapper.valueToTree(result);
     } catch (Throwable t) {
       if (t instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      Throwable cause = RemoteErrors.unwrap(t);
-      done = new Done(memberId, push.task(), push.delivery(), null, RemoteErrors.encodeShort(cause, MAX_ERROR_CHARS), false);
+      error = RemoteErrors.encodeShort(RemoteErrors.unwrap(t), MAX_ERROR_CHARS);
     }
     served.incrementAndGet();
     if (push.delivery() > 1) {
       redeliveries.incrementAndGet();
     }
+    Done done;
     synchronized (lock) {
       running.remove(push.task());
+      // With the number of the newest hello: one built before this, which claims the task, may reach
+      // the broker after this outcome, and must not make it count the task as running here again.
+      done = new Done(memberId, push.task(), push.delivery(), value, error, false, helloSeq);
       long now = System.currentTimeMillis();
       recent.addLast(new Recent(done, now));
       while (recent.size() > MAX_RECENT || now - recent.peekFirst().atMillis() > RECENT_MILLIS) {
@@ -570,7 +577,7 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
                 "its result is too large to travel back from the worker (pid "
                     + ProcessHandle.current().pid() + "): " + cause.getMessage());
             reportDone(new Done(memberId, done.task(), done.delivery(), null,
-                RemoteErrors.encodeShort(why, MAX_ERROR_CHARS), false));
+                RemoteErrors.encodeShort(why, MAX_ERROR_CHARS), false, done.seq()));
           } else if (cause != null) {
             LOG.debug("outcome of task {} of '{}' not delivered yet: {}", done.task(), name, cause.toString());
           }

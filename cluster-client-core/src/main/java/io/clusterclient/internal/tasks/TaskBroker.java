@@ -109,6 +109,12 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
     /** It refused a task: its view of itself differs from the broker's until its next hello. */
     boolean refusing;
     long helloSeq = -1;
+    /**
+     * Tasks this member reported finished after it had built a hello not yet heard here, with the
+     * number of its newest hello then: a hello up to that number claims them stale. Emptied as newer
+     * hellos come, so it holds at most the tasks that finished while a hello was on its way.
+     */
+    final Map<String, Long> finishedUnheard = new HashMap<>();
 
     MemberState(String id) {
       this.id = id;
@@ -278,6 +284,8 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
       }
       m.helloSeq = hello.seq();
       m.refusing = false;
+      Map<String, Long> finishedSince = Map.copyOf(m.finishedUnheard);
+      m.finishedUnheard.values().removeIf(seq -> seq < hello.seq()); // hellos after this one were built later
       m.slots = Math.max(0, hello.slots());
       if (recovering) {
         greeted.add(m.id);
@@ -289,6 +297,10 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
       for (Claim c : hello.running() == null ? List.<Claim>of() : hello.running()) {
         if (c == null || c.task() == null || m.busy.containsKey(c.task())) {
           continue;
+        }
+        Long finishedAt = finishedSince.get(c.task());
+        if (finishedAt != null && finishedAt >= hello.seq()) {
+          continue; // built before the task finished, whose outcome came already: not running
         }
         m.busy.put(c.task(), c.delivery());
         if (completed.containsKey(c.task())) {
@@ -392,6 +404,9 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
         m.refusing = true; // no more tasks for it until its next hello says how it stands
       } else if (m != null) {
         m.busy.remove(d.task());
+        if (d.seq() > m.helloSeq) {
+          m.finishedUnheard.put(d.task(), d.seq()); // a hello built before it is still on its way
+        }
       }
       TaskState t = tasks.get(d.task());
       if (d.rejected()) {
@@ -553,7 +568,7 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
                 + " times and never completed; the last time " + why + ". It is not delivered"
                 + " again (maxDeliveries " + settings.maxDeliveries() + "): look for a handler that"
                 + " crashes its process or outlasts the deadline");
-    route(new Done(null, t.id, t.delivery, null, RemoteErrors.encode(failure), false));
+    route(new Done(null, t.id, t.delivery, null, RemoteErrors.encode(failure), false, 0));
   }
 
   /** Sends an outcome to its submitter, or keeps it until the submitter's channel opens. */

@@ -173,9 +173,12 @@ public interface TaskChannel {
    * @param value the result (null for a null result, or on failure)
    * @param error the handler's failure in the wire form of remote errors, or null
    * @param rejected true when the worker refused the task, having no free slot: it did not run
+   * @param seq the number of the worker's newest hello when the task left its running set: a hello up
+   *     to this number was built before, and may still claim the task when it comes after this outcome
    */
   record Done(
-      String member, String task, int delivery, JsonNode value, Map<String, Object> error, boolean rejected) {}
+      String member, String task, int delivery, JsonNode value, Map<String, Object> error, boolean rejected,
+      long seq) {}
 
   /**
    * A task to drop.

@@ -91,7 +91,7 @@ class TaskBrokerTest {
   }
 
   private static void done(TaskBroker b, Probe worker, String task, int delivery, String result) {
-    b.done(new Done(worker.id, task, delivery, JsonNodeFactory.instance.textNode(result), null, false));
+    b.done(new Done(worker.id, task, delivery, JsonNodeFactory.instance.textNode(result), null, false, 1));
   }
 
   @Test
@@ -232,6 +232,44 @@ class TaskBrokerTest {
   }
 
   @Test
+  void aHelloBuiltBeforeATaskFinishedAndHeardAfterItsOutcomeLeavesTheSlotFree() {
+    TaskBroker b = broker(100, 5, 0);
+    join(b, "s", 0);
+    Probe w = join(b, "w", 1); // its hello 1
+    submit(b, "s", 1);
+    assertThat(w.tasks()).containsExactly("s/1");
+    // The worker builds hello 2 while s/1 runs (it claims it); s/1 then finishes, and its outcome,
+    // which names hello 2 as the newest, overtakes the hello.
+    b.done(new Done("w", "s/1", 1, JsonNodeFactory.instance.textNode("one"), null, false, 2));
+    b.hello(new Hello("w", null, 2, 1, List.of(new Claim("s/1", 1)), null));
+    assertThat(b.status().join().busySlots()).isZero();
+    submit(b, "s", 2);
+    assertThat(w.tasks()).containsExactly("s/1", "s/2");
+    // A hello built after the outcome claims what really runs.
+    b.done(new Done("w", "s/2", 1, JsonNodeFactory.instance.textNode("two"), null, false, 2));
+    b.hello(new Hello("w", null, 3, 1, List.of(), null));
+    submit(b, "s", 3);
+    b.hello(new Hello("w", null, 4, 1, List.of(new Claim("s/3", 1)), null));
+    assertThat(b.status().join().busySlots()).isEqualTo(1);
+  }
+
+  @Test
+  void aNewBrokerHearingAnOutcomeBeforeTheGreetingThatClaimsItAnswersItAndKeepsTheSlotFree() {
+    TaskBroker b = broker(100, 5, 500);
+    Probe s = join(b, "s", 0);
+    Probe w = new Probe("w");
+    b.attach(new Member("w", 1), w.pushes::add);
+    // Greeted, the worker builds hello 5, which claims s/1; s/1 finishes before the hello leaves.
+    b.done(new Done("w", "s/1", 1, JsonNodeFactory.instance.textNode("one"), null, false, 5));
+    b.hello(new Hello("w", null, 5, 1, List.of(new Claim("s/1", 1)), null));
+    b.submit(new Submit("s", "s/1", JsonNodeFactory.instance.numberNode(1), DEADLINE, true)).join();
+    b.submit(new Submit("s", "s/2", JsonNodeFactory.instance.numberNode(2), DEADLINE, true)).join();
+    scheduler.advance(500);
+    assertThat(s.of(TaskChannel.RESULT)).extracting(Push::task).containsExactly("s/1");
+    assertThat(w.tasks()).containsExactly("s/2");
+  }
+
+  @Test
   void aCancelledWaitingTaskNeverRunsAndALeavingSubmittersWaitingTasksAreDropped() {
     TaskBroker b = broker(100, 5, 0);
     join(b, "s", 0);
@@ -289,9 +327,9 @@ class TaskBrokerTest {
     join(b, "s", 0);
     Probe w = join(b, "w", 2);
     submit(b, "s", 1);
-    b.done(new Done("w", "s/1", 7, null, null, true)); // not the delivery it holds: stale
+    b.done(new Done("w", "s/1", 7, null, null, true, 1)); // not the delivery it holds: stale
     assertThat(b.status().join().busySlots()).isEqualTo(1);
-    b.done(new Done("w", "s/1", 1, null, null, true)); // it refuses the one it got
+    b.done(new Done("w", "s/1", 1, null, null, true, 1)); // it refuses the one it got
     assertThat(w.tasks()).containsExactly("s/1"); // not pushed to it again at once
     b.hello(new Hello("w", null, 2, 2, List.of(), null));
     assertThat(w.tasks()).containsExactly("s/1", "s/1");
