@@ -285,7 +285,8 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
       m.helloSeq = hello.seq();
       m.refusing = false;
       Map<String, Long> finishedSince = Map.copyOf(m.finishedUnheard);
-      m.finishedUnheard.values().removeIf(seq -> seq < hello.seq()); // hellos after this one were built later
+      // only newer hellos are heard from now on, and they were built after these tasks left
+      m.finishedUnheard.values().removeIf(seq -> seq <= hello.seq());
       m.slots = Math.max(0, hello.slots());
       if (recovering) {
         greeted.add(m.id);
@@ -404,9 +405,9 @@ public final class TaskBroker implements TaskChannel, AutoCloseable {
         m.refusing = true; // no more tasks for it until its next hello says how it stands
       } else if (m != null) {
         m.busy.remove(d.task());
-        if (d.seq() > m.helloSeq) {
-          m.finishedUnheard.put(d.task(), d.seq()); // a hello built before it is still on its way
-        }
+      }
+      if (m != null && d.seq() > m.helloSeq) {
+        m.finishedUnheard.put(d.task(), d.seq()); // a hello built before it is still on its way
       }
       TaskState t = tasks.get(d.task());
       if (d.rejected()) {

@@ -254,6 +254,24 @@ class TaskBrokerTest {
   }
 
   @Test
+  void aHelloBuiltBeforeATaskWasRefusedAndHeardAfterTheRefusalDoesNotClaimIt() {
+    TaskBroker b = broker(100, 5, 0);
+    join(b, "s", 0);
+    Probe w = join(b, "w", 1);
+    Probe other = join(b, "o", 1);
+    submit(b, "s", 1);
+    submit(b, "s", 2);
+    assertThat(w.tasks()).containsExactly("s/1");
+    assertThat(other.tasks()).containsExactly("s/2");
+    // w builds hello 2 with s/1 taken, then cannot run it (its pool shuts down) and refuses it
+    b.done(new Done("w", "s/1", 1, null, null, true, 2));
+    b.hello(new Hello("w", null, 2, 1, List.of(new Claim("s/1", 1)), null));
+    // Not held as running on w, where nothing runs it: it is given out again (to w, which has a
+    // free slot by its hello), as a push that w answers.
+    assertThat(w.tasks()).containsExactly("s/1", "s/1");
+  }
+
+  @Test
   void aNewBrokerHearingAnOutcomeBeforeTheGreetingThatClaimsItAnswersItAndKeepsTheSlotFree() {
     TaskBroker b = broker(100, 5, 500);
     Probe s = join(b, "s", 0);
