@@ -51,6 +51,7 @@ final class Broker implements BrokerApi {
   private static final int MAX_KEY_CHARS = 4096;
   private static final int DEDUPE_PER_PUBLISHER = 4096;
   private static final int DEDUPE_PUBLISHERS = 10_000;
+  private static final int DROPPED_TOPICS = 10_000;
   /** How long a publisher without a feed here is remembered after its last publish. */
   static final long PUBLISHER_FORGET_MS = 5 * 60_000L;
   private static final int MSG_OVERHEAD = 160;
@@ -105,6 +106,14 @@ final class Broker implements BrokerApi {
   private final Map<String, Long> floorsOut = new HashMap<>();
   private final Map<String, Long> purgedOut = new HashMap<>();
   private final Map<String, Long> droppedOut = new HashMap<>();
+  private final Map<String, Long> rebornOut = new HashMap<>();
+  /** The topics dropped lately, each with its own highest id; at most {@code DROPPED_TOPICS}. */
+  private final Map<String, Long> droppedTopics = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+      return size() > DROPPED_TOPICS;
+    }
+  };
   /** The highest id of every topic dropped: a topic created again starts above it. */
   private long droppedHigh;
   private boolean membersChanged;
@@ -120,6 +129,8 @@ final class Broker implements BrokerApi {
     long high;
     long floor;
     long purged;
+    /** Of a topic used again after it was dropped: the id its ids start above (0: none). */
+    long born;
   }
 
   /**
@@ -378,7 +389,14 @@ final class Broker implements BrokerApi {
     sorted.sort(Comparator.comparing(Msg::t).thenComparingLong(Msg::id));
     int added = 0;
     for (Msg m : sorted) {
-      Log log = log(m.t());
+      Log log = topics.get(m.t());
+      if (log == null) {
+        Long own = droppedTopics.get(m.t());
+        if (own != null && m.id() <= own) {
+          continue; // of a topic dropped here since (retention had dropped it): not brought back
+        }
+        log = own != null ? topics.computeIfAbsent(m.t(), this::newTopic) : log(m.t());
+      }
       if (m.id() > log.high) {
         append(m.t(), log, m);
         added++;
@@ -426,6 +444,16 @@ final class Broker implements BrokerApi {
     List<Msg> chunk = new ArrayList<>();
     long chunkBytes = 0;
     Map<String, Long> floors = floors();
+    Map<String, Long> reborn = reborn();
+    // topics this instance holds that were dropped here meanwhile: it drops what it holds of them
+    Map<String, Long> dropped = new HashMap<>();
+    for (String t : inst.highs.keySet()) {
+      Long own = topics.containsKey(t) ? null : droppedTopics.get(t);
+      if (own != null) {
+        floors.put(t, own);
+        dropped.put(t, own);
+      }
+    }
     // purged in the last chunk only: it raises the instance's high, past which it takes nothing more
     Map<String, Long> purged = purged();
     // an instance below a map's purged markers may hold a key whose removal it never got: it gets
@@ -446,10 +474,11 @@ final class Broker implements BrokerApi {
         chunk.add(m.getValue());
         chunkBytes += log.sizes.get(m.getKey()) + MSG_OVERHEAD + e.getKey().length();
         if (chunkBytes >= maxChunkBytes) {
-          push(inst, new Batch(epoch, self, chunk, floors, null, null, resyncs, null));
+          push(inst, new Batch(epoch, self, chunk, floors, null, null, resyncs, null, reborn));
           chunk = new ArrayList<>();
           chunkBytes = 0;
           floors = Map.of();
+          reborn = null;
         }
       }
     }
@@ -458,19 +487,22 @@ final class Broker implements BrokerApi {
       members.add(id);
     }
     membersChanged = true;
-    push(inst, new Batch(epoch, self, chunk, floors, List.copyOf(members), purged, resyncs, null));
+    push(inst, new Batch(epoch, self, chunk, floors, List.copyOf(members), purged, resyncs,
+        dropped.isEmpty() ? null : dropped, reborn));
     flush();
   }
 
   private void flush() {
-    if (out.isEmpty() && floorsOut.isEmpty() && purgedOut.isEmpty() && droppedOut.isEmpty() && !membersChanged) {
+    if (out.isEmpty() && floorsOut.isEmpty() && purgedOut.isEmpty() && droppedOut.isEmpty()
+        && rebornOut.isEmpty() && !membersChanged) {
       return;
     }
     Batch b = new Batch(epoch, self, List.copyOf(out), Map.copyOf(floorsOut),
         membersChanged ? List.copyOf(members) : null, purgedOut.isEmpty() ? null : Map.copyOf(purgedOut), null,
-        droppedOut.isEmpty() ? null : Map.copyOf(droppedOut));
+        droppedOut.isEmpty() ? null : Map.copyOf(droppedOut), rebornOut.isEmpty() ? null : Map.copyOf(rebornOut));
     out.clear();
     floorsOut.clear();
+    rebornOut.clear();
     purgedOut.clear();
     droppedOut.clear();
     membersChanged = false;
@@ -532,8 +564,19 @@ final class Broker implements BrokerApi {
     floorsOut.put(topic, log.floor);
   }
 
-  /** Every second: retention by age, and what the broker remembers of idle publishers. */
+  /**
+   * Every second: retention by age, and what the broker remembers of idle publishers. It never throws:
+   * the timer would stop running it.
+   */
   void sweep() {
+    try {
+      sweepNow();
+    } catch (RuntimeException e) {
+      LOG.error("bus {}: the broker's sweep failed; it runs again in a second", busName, e);
+    }
+  }
+
+  private void sweepNow() {
     synchronized (this) {
       if (closed || recovering) {
         return;
@@ -613,21 +656,26 @@ final class Broker implements BrokerApi {
         it.remove();
         droppedHigh = Math.max(droppedHigh, e.getValue().high);
         droppedOut.put(e.getKey(), e.getValue().high);
+        droppedTopics.put(e.getKey(), e.getValue().high);
       }
     }
   }
 
   /**
-   * A topic a publish creates: if topics were dropped, it may be one of them, so it starts above them
-   * all (its ids keep increasing) with its floor there (a subscriber resuming from an id of before is
-   * told of the gap).
+   * A topic a publish creates: if topics were dropped, it may be one of them, so it starts above its
+   * own highest id where this broker knows it, else above those of every dropped topic (its ids keep
+   * increasing), with its floor there (a subscriber resuming from an id of before is told of the gap).
+   * The replicas hear of it apart from the floors of retention ({@link Batch#reborn()}).
    */
   private Log newTopic(String topic) {
     Log log = new Log();
-    if (droppedHigh > 0) {
-      log.high = droppedHigh;
-      log.floor = droppedHigh;
-      floorsOut.put(topic, droppedHigh);
+    Long own = droppedTopics.remove(topic);
+    long base = own != null ? own : droppedHigh;
+    if (base > 0) {
+      log.high = base;
+      log.floor = base;
+      log.born = base;
+      rebornOut.put(topic, base);
     }
     return log;
   }
@@ -659,14 +707,25 @@ final class Broker implements BrokerApi {
     return m.isEmpty() ? null : m;
   }
 
+  /** Where retention dropped messages, per topic (a topic's start after it was used again excepted). */
   private Map<String, Long> floors() {
     Map<String, Long> m = new HashMap<>();
     topics.forEach((t, log) -> {
-      if (log.floor > 0) {
+      if (log.floor > log.born) {
         m.put(t, log.floor);
       }
     });
     return m;
+  }
+
+  private Map<String, Long> reborn() {
+    Map<String, Long> m = new HashMap<>();
+    topics.forEach((t, log) -> {
+      if (log.born > 0) {
+        m.put(t, log.born);
+      }
+    });
+    return m.isEmpty() ? null : m;
   }
 
   /** The bytes a message counts for retention: its key's (UTF-8) and its value's (JSON). */

@@ -48,10 +48,15 @@ public final class BusWire {
    *     last batch (with members) came, the instance drops what it held that the catch-up did not send
    * @param dropped topics the broker dropped, emptied by retention, with their highest id (null: none);
    *     a topic used again starts above the highest id of every dropped topic, with its floor there
+   * @param reborn topics used again after the broker dropped them, each with the id its ids start
+   *     above (null: none): a replica that kept the topic, empty, takes it as following on (no id in
+   *     between is the topic's); any other replica takes it as a floor. Kept apart from {@code floors},
+   *     which are always what retention dropped
    */
   public record Batch(
       long epoch, String broker, List<Msg> msgs, Map<String, Long> floors, List<String> members,
-      Map<String, Long> purged, Map<String, Long> resync, Map<String, Long> dropped) {}
+      Map<String, Long> purged, Map<String, Long> resync, Map<String, Long> dropped,
+      Map<String, Long> reborn) {}
 
   /**
    * Retention of a topic, as the broker applies it.

@@ -428,31 +428,21 @@ public final class DefaultClusterBus implements ClusterBus {
       if (b.members() != null) {
         members = b.members();
       }
-      if (b.floors() != null) {
-        // before the messages: a subscriber must see the floor before it sees a message above it
-        b.floors().forEach((t, f) -> {
+      // before the messages: a subscriber must see a floor before it sees a message above it
+      if (b.reborn() != null) {
+        b.reborn().forEach((t, base) -> {
           Replica rt = topic(t);
-          if (f > rt.floor) {
-            if (rt.keptAfterDrop && rt.log.isEmpty()) {
-              // the topic used again after it was dropped here at its floor: no id in between is its
-              rt.high = Math.max(rt.high, f);
-              return;
-            }
-            rt.floor = f;
-            var head = rt.log.headMap(f, true);
-            for (Msg m : head.values()) {
-              if (m.k() != null && m.id() == rt.byKey.getOrDefault(m.k(), -1L)) {
-                rt.byKey.remove(m.k());
-              }
-            }
-            head.clear();
-            rt.tombstones.headSet(f, true).clear();
-            rt.high = Math.max(rt.high, f);
-            if (!touched.contains(rt)) {
-              touched.add(rt);
-            }
+          if (rt.keptAfterDrop && rt.log.isEmpty()) {
+            // used again after it was dropped here, kept for its users: no id in between is its
+            rt.high = Math.max(rt.high, base);
+            rt.keptAfterDrop = false;
+          } else {
+            applyFloor(rt, base, touched);
           }
         });
+      }
+      if (b.floors() != null) {
+        b.floors().forEach((t, f) -> applyFloor(topic(t), f, touched));
       }
       if (b.resync() != null) {
         b.resync().forEach((t, n) -> {
@@ -575,6 +565,27 @@ public final class DefaultClusterBus implements ClusterBus {
     }
   }
 
+  /** Under the monitor: retention dropped the topic's messages up to {@code f}. */
+  private static void applyFloor(Replica rt, long f, List<Replica> touched) {
+    if (f <= rt.floor) {
+      return;
+    }
+    rt.floor = f;
+    var head = rt.log.headMap(f, true);
+    for (Msg m : head.values()) {
+      if (m.k() != null && m.id() == rt.byKey.getOrDefault(m.k(), -1L)) {
+        rt.byKey.remove(m.k());
+      }
+    }
+    head.clear();
+    rt.tombstones.headSet(f, true).clear();
+    rt.high = Math.max(rt.high, f);
+    rt.keptAfterDrop = false;
+    if (!touched.contains(rt)) {
+      touched.add(rt);
+    }
+  }
+
   /**
    * Under the monitor: forgets the acknowledged publishes that the replica has passed without getting
    * them (retention dropped them first, or a new leader could no longer take them): no merge needs them.
@@ -672,7 +683,8 @@ public final class DefaultClusterBus implements ClusterBus {
         return;
       }
       Map<String, Long> highs = new HashMap<>();
-      topics.forEach((t, rt) -> highs.put(t, rt.high));
+      // a map whose catch-up was cut short says where it stood before it: it gets the map whole again
+      topics.forEach((t, rt) -> highs.put(t, rt.resyncMarks != null ? Math.min(rt.high, rt.resyncUpTo) : rt.high));
       h = new Hello(instanceId, highs, Map.copyOf(declared));
     }
     call(() -> broker.hello(h)).whenCompleteAsync((r, e) -> onHello(g, r, e), timer);

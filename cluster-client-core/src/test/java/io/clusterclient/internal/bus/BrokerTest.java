@@ -319,8 +319,39 @@ class BrokerTest {
         .join().ids().get(0);
     assertThat(again).isGreaterThan(Math.max(briefHigh, brief2High));
     assertThat(old).isGreaterThan(again); // not the case of ids of a topic not dropped (ids are per topic)
-    assertThat(fed.get(fed.size() - 1).floors()).containsEntry("brief", Math.max(briefHigh, brief2High));
+    // it starts above its own ids, and the replicas hear so apart from the floors of retention
+    assertThat(again).isEqualTo(briefHigh + 1);
+    assertThat(fed.get(fed.size() - 1).reborn()).isEqualTo(Map.of("brief", briefHigh));
+    assertThat(fed.get(fed.size() - 1).floors()).doesNotContainKey("brief");
     assertThat(broker.topicNames()).containsExactlyInAnyOrder("t", "brief");
+  }
+
+  @Test
+  void anInstanceThatStillHoldsADroppedTopicDoesNotBringItBackAndIsToldToDropIt() {
+    Broker broker = broker("i1", empty());
+    TopicConfig brief = new TopicConfig(100, 1 << 20, 1000, false);
+    broker.hello(new Hello("p", Map.of(), Map.of("brief", brief))).join();
+    List<Long> ids = broker.send(new Send("p", List.of(new Pub(1, "brief", null, TextNode.valueOf("a")),
+        new Pub(2, "brief", null, TextNode.valueOf("b"))))).join().ids();
+    clock.addAndGet(1001);
+    broker.sweep();
+    assertThat(broker.topicNames()).doesNotContain("brief");
+
+    // q was out of touch meanwhile: it still holds brief's messages, says so, and offers them
+    List<Batch> fed = new ArrayList<>();
+    broker.subscribe(new FeedKey("b", "q"), fed::add);
+    long high = ids.get(1);
+    broker.hello(new Hello("q", Map.of("brief", high), Map.of())).join();
+    broker.merge(new Merge("q", List.of(new Msg("brief", ids.get(0), 0, null, TextNode.valueOf("a"), "p", 1),
+        new Msg("brief", high, 0, null, TextNode.valueOf("b"), "p", 2)), true)).join();
+    assertThat(broker.topicNames()).doesNotContain("brief"); // not brought back
+    Batch caughtUp = fed.stream().filter(b -> b.members() != null).findFirst().orElseThrow();
+    assertThat(caughtUp.floors()).containsEntry("brief", high); // q drops what it holds of it
+    assertThat(caughtUp.dropped()).containsEntry("brief", high);
+
+    long again = broker.send(new Send("p", List.of(new Pub(3, "brief", null, TextNode.valueOf("c")))))
+        .join().ids().get(0);
+    assertThat(again).isEqualTo(high + 1); // no id of the topic reused
   }
 
   @Test
