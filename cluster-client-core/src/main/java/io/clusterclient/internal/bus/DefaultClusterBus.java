@@ -616,6 +616,19 @@ public final class DefaultClusterBus implements ClusterBus {
   }
 
   /**
+   * A subscriber of the topic left. A topic that the broker dropped and this replica kept only for its
+   * users goes once none is left, as it would have gone when the broker dropped it.
+   */
+  synchronized void released(Replica rt) {
+    if (closed || topics.get(rt.topic) != rt || !rt.keptAfterDrop || !rt.log.isEmpty() || !rt.subs.isEmpty()
+        || maps.containsKey(rt.topic) || seenWaiters.stream().anyMatch(w -> w.topic.equals(rt.topic))) {
+      return;
+    }
+    topics.remove(rt.topic);
+    recentlyDropped.put(rt.topic, rt.high);
+  }
+
+  /**
    * Under the monitor: whether this replica holds topic {@code t} up to {@code id}, without creating
    * it: a topic it does not have was dropped, as every id up to {@code droppedHigh}.
    */

@@ -193,6 +193,7 @@ final class Sub<T> implements Subscription {
     Replica r = rt;
     if (r != null) {
       r.subs.remove(this);
+      bus.released(r);
     }
     whenClosed.complete(lastId);
   }

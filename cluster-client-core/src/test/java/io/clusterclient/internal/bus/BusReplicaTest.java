@@ -152,6 +152,26 @@ class BusReplicaTest {
     assertThat(live.gaps).singleElement().satisfies(g -> assertThat(g).containsExactly(base, base + 2));
   }
 
+  @Test
+  void aDroppedTopicKeptForASubscriberGoesWhenTheSubscriberCloses() throws Exception {
+    ClusterOptions options = ClusterOptions.builder().port(Ports.free()).jmx(false).build();
+    bus = (DefaultClusterBus) ClusterBus.builder("bus-release").options(options).runtime(runtime).create();
+    bus.ready().get(20, TimeUnit.SECONDS);
+    Heard live = new Heard();
+    var sub = bus.subscribe("t", String.class, From.beginning(), live).get(20, TimeUnit.SECONDS);
+    long epoch = Long.MAX_VALUE / 2;
+    bus.onBatch(new Batch(epoch, "another", List.of(msg(7)), Map.of(), null, null, null, null, null));
+    bus.onBatch(new Batch(epoch, "another", List.of(), Map.of("t", 7L), null, null, null, Map.of("t", 7L), null));
+    assertThat(bus.topics()).contains("t"); // kept for its subscriber
+    sub.close();
+    assertThat(bus.topics()).doesNotContain("t");
+    // a resume from before is still told of the gap
+    Heard resumed = new Heard();
+    bus.subscribe("t", String.class, From.id(5), resumed).get(20, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(20)).until(() -> resumed.gaps.size() == 1);
+    assertThat(resumed.gaps.get(0)).containsExactly(5, 7);
+  }
+
   private static Msg msg(long id) {
     return new Msg("t", id, 0, null, com.fasterxml.jackson.databind.node.TextNode.valueOf("v" + id), "p", id);
   }
