@@ -698,13 +698,7 @@ final class Broker implements BrokerApi {
   }
 
   private Map<String, Long> purged() {
-    Map<String, Long> m = new HashMap<>();
-    topics.forEach((t, log) -> {
-      if (log.purged > 0) {
-        m.put(t, log.purged);
-      }
-    });
-    return m.isEmpty() ? null : m;
+    return positive(log -> log.purged);
   }
 
   /** Where retention dropped messages, per topic (a topic's start after it was used again excepted). */
@@ -719,10 +713,16 @@ final class Broker implements BrokerApi {
   }
 
   private Map<String, Long> reborn() {
+    return positive(log -> log.born);
+  }
+
+  /** Per topic, a value of its log where it is positive; null when it is nowhere. */
+  private Map<String, Long> positive(java.util.function.ToLongFunction<Log> value) {
     Map<String, Long> m = new HashMap<>();
     topics.forEach((t, log) -> {
-      if (log.born > 0) {
-        m.put(t, log.born);
+      long v = value.applyAsLong(log);
+      if (v > 0) {
+        m.put(t, v);
       }
     });
     return m.isEmpty() ? null : m;

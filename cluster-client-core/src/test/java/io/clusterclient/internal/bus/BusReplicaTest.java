@@ -36,11 +36,17 @@ class BusReplicaTest {
     runtime.close();
   }
 
+  /** A bus alone in its cluster, leader of itself, ready. */
+  private DefaultClusterBus startBus(String name) throws Exception {
+    ClusterOptions options = ClusterOptions.builder().port(Ports.free()).jmx(false).build();
+    DefaultClusterBus b = (DefaultClusterBus) ClusterBus.builder(name).options(options).runtime(runtime).create();
+    b.ready().get(20, TimeUnit.SECONDS);
+    return b;
+  }
+
   @Test
   void aCatchUpThatSendsAMapWholeDropsTheKeysRemovedWhileThisProcessWasOutOfTouch() throws Exception {
-    ClusterOptions options = ClusterOptions.builder().port(Ports.free()).jmx(false).build();
-    bus = (DefaultClusterBus) ClusterBus.builder("bus-replica").options(options).runtime(runtime).create();
-    bus.ready().get(20, TimeUnit.SECONDS);
+    bus = startBus("bus-replica");
     DistributedMap<String, Integer> map = bus.map("m", String.class, Integer.class);
     map.put("keep", 1).get(20, TimeUnit.SECONDS);
     map.put("gone", 2).get(20, TimeUnit.SECONDS);
@@ -132,9 +138,7 @@ class BusReplicaTest {
 
   @Test
   void aTopicUsedAgainWhoseFirstSendRetentionCutShortTellsTheKeptSubscriberOfTheGap() throws Exception {
-    ClusterOptions options = ClusterOptions.builder().port(Ports.free()).jmx(false).build();
-    bus = (DefaultClusterBus) ClusterBus.builder("bus-reborn").options(options).runtime(runtime).create();
-    bus.ready().get(20, TimeUnit.SECONDS);
+    bus = startBus("bus-reborn");
     Heard live = new Heard();
     bus.subscribe("t", String.class, From.beginning(), live).get(20, TimeUnit.SECONDS);
     long epoch = Long.MAX_VALUE / 2;
@@ -154,9 +158,7 @@ class BusReplicaTest {
 
   @Test
   void aDroppedTopicKeptForASubscriberGoesWhenTheSubscriberCloses() throws Exception {
-    ClusterOptions options = ClusterOptions.builder().port(Ports.free()).jmx(false).build();
-    bus = (DefaultClusterBus) ClusterBus.builder("bus-release").options(options).runtime(runtime).create();
-    bus.ready().get(20, TimeUnit.SECONDS);
+    bus = startBus("bus-release");
     Heard live = new Heard();
     var sub = bus.subscribe("t", String.class, From.beginning(), live).get(20, TimeUnit.SECONDS);
     long epoch = Long.MAX_VALUE / 2;
