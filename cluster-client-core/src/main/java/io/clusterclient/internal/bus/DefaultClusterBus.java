@@ -605,13 +605,10 @@ public final class DefaultClusterBus implements ClusterBus {
     if (rt == null) {
       return;
     }
-    boolean used = !rt.subs.isEmpty() || maps.containsKey(t) || !rt.log.isEmpty()
-        || seenWaiters.stream().anyMatch(w -> w.topic.equals(t));
-    if (used) {
+    if (inUse(rt)) {
       rt.keptAfterDrop = true;
     } else {
-      topics.remove(t);
-      recentlyDropped.put(t, high);
+      forget(rt, high);
     }
   }
 
@@ -620,12 +617,21 @@ public final class DefaultClusterBus implements ClusterBus {
    * users goes once none is left, as it would have gone when the broker dropped it.
    */
   synchronized void released(Replica rt) {
-    if (closed || topics.get(rt.topic) != rt || !rt.keptAfterDrop || !rt.log.isEmpty() || !rt.subs.isEmpty()
-        || maps.containsKey(rt.topic) || seenWaiters.stream().anyMatch(w -> w.topic.equals(rt.topic))) {
-      return;
+    if (!closed && topics.get(rt.topic) == rt && rt.keptAfterDrop && !inUse(rt)) {
+      forget(rt, rt.high);
     }
+  }
+
+  /** Under the monitor: whether something here uses the topic (messages, subscribers, a map, a waiter). */
+  private boolean inUse(Replica rt) {
+    return !rt.log.isEmpty() || !rt.subs.isEmpty() || maps.containsKey(rt.topic)
+        || seenWaiters.stream().anyMatch(w -> w.topic.equals(rt.topic));
+  }
+
+  /** Under the monitor: drops the topic's replica, remembering where it stood for its next use. */
+  private void forget(Replica rt, long high) {
     topics.remove(rt.topic);
-    recentlyDropped.put(rt.topic, rt.high);
+    recentlyDropped.put(rt.topic, high);
   }
 
   /**
