@@ -159,7 +159,7 @@ public final class FollowerConnection extends SimpleChannelInboundHandler<Packet
                 new ChannelInitializer<>() {
                   @Override
                   protected void initChannel(Channel ch) {
-                    transport.track(ch);
+                    transport.openChannels().add(ch);
                     PacketPipeline.addCodec(ch.pipeline(), options.maxFrameLength(), session.traffic())
                         .addLast("idle", new IdleStateHandler(heartbeat, 0, 0, TimeUnit.MILLISECONDS))
                         .addLast("follower", f);

@@ -95,7 +95,7 @@ public final class LeaderServer {
                   @Override
                   public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
                     if (msg instanceof Channel child) {
-                      transport.track(child);
+                      transport.openChannels().add(child);
                     }
                     ctx.fireChannelRead(msg);
                   }
@@ -126,7 +126,7 @@ public final class LeaderServer {
             return;
           }
           server.serverChannel = ch;
-          transport.track(ch);
+          transport.openChannels().add(ch);
           server.transport = transport;
           server.blocking = session.elections();
           server.port = transport.boundPort(ch, port);

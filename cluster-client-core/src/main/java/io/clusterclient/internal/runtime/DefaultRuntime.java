@@ -302,7 +302,7 @@ public final class DefaultRuntime implements ClusterRuntime, SessionMachine.Host
     }
     // Its sockets close at once, as the OS closes a killed process's: the others see the
     // connections end (and the port free) now, whatever the event loops' own shutdown does.
-    transport.closeAll();
+    transport.openChannels().close();
     worker.shutdownNow();
     elections.shutdownNow();
     transport.shutdown(!isOwnThread());

@@ -4,9 +4,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -15,8 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 /** TCP over NIO on {@code 127.0.0.1}. Thread-safe. */
 public final class NioTransport implements Transport {
-  private final java.util.Set<io.netty.channel.Channel> openChannels =
-      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final ChannelGroup openChannels = new DefaultChannelGroup("cluster-client", GlobalEventExecutor.INSTANCE);
   private final EventLoopGroup group;
 
   /**
@@ -77,7 +79,7 @@ public final class NioTransport implements Transport {
   }
 
   @Override
-  public java.util.Set<io.netty.channel.Channel> openChannels() {
+  public ChannelGroup openChannels() {
     return openChannels;
   }
 

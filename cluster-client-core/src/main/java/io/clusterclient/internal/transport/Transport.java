@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.group.ChannelGroup;
 import java.net.BindException;
 import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
@@ -132,31 +133,13 @@ public interface Transport {
   Transport tcp();
 
   /**
-   * The open channels of this transport: what {@link #closeAll()} closes.
+   * The open channels of this transport, server and connections: a channel leaves it when it closes.
+   * A runtime's {@code halt()} closes them all at once, without a word to the peers, as the OS does to
+   * the sockets of a process that is killed.
    *
-   * @return a live, thread-safe set
+   * @return a live, thread-safe group
    */
-  java.util.Set<Channel> openChannels();
-
-  /**
-   * Keeps a channel in {@link #openChannels()} until it closes.
-   *
-   * @param channel a channel of this transport, server or connection
-   */
-  default void track(Channel channel) {
-    openChannels().add(channel);
-    channel.closeFuture().addListener(f -> openChannels().remove(channel));
-  }
-
-  /**
-   * Closes every open channel at once, without a word to the peers: what the OS does to the sockets
-   * of a process that is killed (a runtime's {@code halt()}).
-   */
-  default void closeAll() {
-    for (Channel ch : java.util.List.copyOf(openChannels())) {
-      ch.close();
-    }
-  }
+  ChannelGroup openChannels();
 
   /**
    * Releases the event loops, when this transport owns them.

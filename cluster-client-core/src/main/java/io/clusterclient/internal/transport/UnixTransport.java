@@ -348,7 +348,7 @@ public final class UnixTransport implements Transport {
   }
 
   @Override
-  public java.util.Set<io.netty.channel.Channel> openChannels() {
+  public io.netty.channel.group.ChannelGroup openChannels() {
     return tcp.openChannels(); // its channels run on the TCP transport's loops: one set
   }
 
