@@ -40,7 +40,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -383,7 +382,6 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
       if (this.handler != null) {
         throw new IllegalStateException("task queue '" + name + "' is served by this instance already");
       }
-      AtomicInteger threads = new AtomicInteger();
       this.workers =
           new ThreadPoolExecutor(
               slots,
@@ -391,11 +389,7 @@ final class DefaultTaskQueue<T, R> implements TaskQueue<T, R> {
               30,
               TimeUnit.SECONDS,
               new LinkedBlockingQueue<>(),
-              r -> {
-                Thread t = new Thread(r, "cluster-tasks-" + name + "-" + threads.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-              });
+              Threads.daemonFactory("cluster-tasks-" + name));
       workers.allowCoreThreadTimeOut(true);
       this.handler = handler;
       this.slots = slots;

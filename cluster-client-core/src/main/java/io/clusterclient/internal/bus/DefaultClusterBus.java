@@ -56,7 +56,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -184,17 +183,12 @@ public final class DefaultClusterBus implements ClusterBus {
     int frame = config.options().maxFrameLength();
     this.maxMessageBytes = frame - Math.min(64 << 10, frame / 2);
     this.maxChunkBytes = Math.max(1024, frame / 2);
-    AtomicInteger threads = new AtomicInteger();
     this.timer = Threads.daemonTimer("cluster-bus-" + name + "-timer");
     if (config.options().callbackExecutor().isPresent()) {
       this.ownCallbacks = null;
       this.callbacks = config.options().callbackExecutor().get();
     } else {
-      this.ownCallbacks = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "cluster-bus-" + name + "-callback-" + threads.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      });
+      this.ownCallbacks = Executors.newCachedThreadPool(Threads.daemonFactory("cluster-bus-" + name + "-callback"));
       this.callbacks = ownCallbacks;
     }
     config.topics().forEach((t, o) -> declared.put(t, wire(o)));
